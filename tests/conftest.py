@@ -116,3 +116,21 @@ def broker_factory(tmp_path):
 def broker(broker_factory):
     """A broker on default settings (plus allow_anonymous true)."""
     return broker_factory()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "tern_only: uses a Tern-only feature; skipped when the "
+        "suite runs against mosquitto")
+    config.addinivalue_line(
+        "markers", "mosquitto_differs: mosquitto is known to deviate from "
+        "the spec here; skipped when the suite runs against mosquitto")
+
+
+def pytest_collection_modifyitems(config, items):
+    if BROKER_KIND != "mosquitto":
+        return
+    skip = pytest.mark.skip(reason="not applicable to mosquitto")
+    for item in items:
+        if "tern_only" in item.keywords or "mosquitto_differs" in item.keywords:
+            item.add_marker(skip)
