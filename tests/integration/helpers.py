@@ -1,0 +1,380 @@
+"""Shared helpers for the integration suite.
+
+- PahoClient: a python3-paho-mqtt client driven by its own network thread
+  that never reconnects on its own (paho's loop_start() would, which turns a
+  takeover test into a ping-pong), with every event put on a queue.
+- raw(): a connected mqttraw.Client.
+- cli_pub() / CliSub: the mosquitto_pub / mosquitto_sub command-line tools.
+- sentinel(): publish a marker after the messages under test and wait for
+  it, so "message X did not arrive" is checked without sleeping.
+"""
+import os
+import queue
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+
+import paho.mqtt.client as mqtt
+
+import mqttraw
+
+BROKER_KIND = os.environ.get("TERN_TEST_BROKER", "ternd")
+MQTTv31 = mqtt.MQTTv31
+MQTTv311 = mqtt.MQTTv311
+PROTOCOLS = [MQTTv31, MQTTv311]
+PROTO_IDS = {MQTTv31: "v31", MQTTv311: "v311"}
+LEVEL = {MQTTv31: 3, MQTTv311: 4}
+
+MOSQUITTO_PUB = shutil.which("mosquitto_pub") or "/usr/bin/mosquitto_pub"
+MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
+MOSQUITTO_PASSWD = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+
+WAIT = 5.0          # the longest we wait for something that must happen
+QUIET = 0.3         # how long "nothing more arrives" is watched for
+
+
+def uid(prefix="t"):
+    """A fresh client id / topic component (short enough for MQTT 3.1)."""
+    return prefix + uuid.uuid4().hex[:10]
+
+
+def tern_conf(lines):
+    """Config lines for a test that may also validate against mosquitto:
+    drops the Tern-only directives (workers, connect_timeout) there."""
+    if BROKER_KIND != "mosquitto":
+        return list(lines)
+    return [l for l in lines
+            if l.split()[0] not in ("workers", "connect_timeout")]
+
+
+class PahoClient:
+    def __init__(self, broker, client_id="", protocol=MQTTv311,
+                 clean_session=True, username=None, password=None,
+                 will=None, keepalive=60):
+        """will = (topic, payload, qos, retain)."""
+        self.broker = broker
+        if protocol == MQTTv31 and client_id == "":
+            client_id = uid("p")
+        self.client_id = client_id
+        self.c = mqtt.Client(client_id=client_id, clean_session=clean_session,
+                             protocol=protocol)
+        if username is not None:
+            self.c.username_pw_set(username, password)
+        if will is not None:
+            t, p, q, r = will
+            self.c.will_set(t, p, q, r)
+        self.keepalive = keepalive
+        self.messages = queue.Queue()
+        self.connacks = queue.Queue()
+        self.subacks = queue.Queue()
+        self.unsubacks = queue.Queue()
+        self.published = queue.Queue()
+        self.disconnects = queue.Queue()
+        self.c.on_connect = lambda c, u, flags, rc: self.connacks.put((flags, rc))
+        self.c.on_message = lambda c, u, m: self.messages.put(m)
+        self.c.on_subscribe = lambda c, u, mid, granted: self.subacks.put((mid, granted))
+        self.c.on_unsubscribe = lambda c, u, mid: self.unsubacks.put(mid)
+        self.c.on_publish = lambda c, u, mid: self.published.put(mid)
+        self.c.on_disconnect = lambda c, u, rc: self.disconnects.put(rc)
+        self._stop = threading.Event()
+        self._thread = None
+
+    # -- connection -------------------------------------------------------
+    def connect(self, expect_rc=0):
+        """Connect and wait for CONNACK; returns (flags dict, rc)."""
+        self.c.connect(self.broker.host, self.broker.port, self.keepalive)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        flags, rc = self.connacks.get(timeout=WAIT)
+        if expect_rc is not None:
+            assert rc == expect_rc, "CONNACK rc %d, expected %d" % (rc, expect_rc)
+        return flags, rc
+
+    def _run(self):
+        while not self._stop.is_set():
+            rc = self.c.loop(timeout=0.02)
+            if rc != mqtt.MQTT_ERR_SUCCESS:
+                break
+
+    def wait_disconnected(self, timeout=WAIT):
+        """The rc paho reports when the connection ends."""
+        return self.disconnects.get(timeout=timeout)
+
+    def disconnect(self):
+        """Clean DISCONNECT; waits for the network thread to finish."""
+        self.c.disconnect()
+        if self._thread is not None:
+            self._thread.join(WAIT)
+        self._stop.set()
+
+    def close(self):
+        """Stop without sending DISCONNECT (the broker sees the socket close)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(WAIT)
+        sock = self.c.socket()
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    @property
+    def is_running(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- operations -------------------------------------------------------
+    def subscribe(self, topic, qos=0):
+        """topic: a filter or a list of (filter, qos). Returns granted list."""
+        if isinstance(topic, list):
+            rc, mid = self.c.subscribe(topic)
+        else:
+            rc, mid = self.c.subscribe(topic, qos)
+        assert rc == mqtt.MQTT_ERR_SUCCESS
+        got_mid, granted = self.subacks.get(timeout=WAIT)
+        assert got_mid == mid
+        return list(granted)
+
+    def unsubscribe(self, topic):
+        rc, mid = self.c.unsubscribe(topic)
+        assert rc == mqtt.MQTT_ERR_SUCCESS
+        assert self.unsubacks.get(timeout=WAIT) == mid
+
+    def publish(self, topic, payload=b"", qos=0, retain=False, wait=True):
+        info = self.c.publish(topic, payload, qos, retain)
+        assert info.rc == mqtt.MQTT_ERR_SUCCESS, info.rc
+        if wait:
+            info.wait_for_publish(timeout=WAIT)
+            assert info.is_published(), "publish of %r not acknowledged" % topic
+        return info
+
+    def get(self, timeout=WAIT):
+        """The next message (raises queue.Empty on timeout)."""
+        return self.messages.get(timeout=timeout)
+
+    def get_n(self, n, timeout=WAIT):
+        out = []
+        deadline = time.time() + timeout
+        while len(out) < n:
+            left = deadline - time.time()
+            if left <= 0:
+                raise AssertionError("got %d of %d messages: %r" % (
+                    len(out), n, [(m.topic, m.payload) for m in out]))
+            try:
+                out.append(self.messages.get(timeout=left))
+            except queue.Empty:
+                pass
+        return out
+
+    def get_until(self, topic, timeout=WAIT):
+        """All messages up to and including the first one on `topic`."""
+        out = []
+        deadline = time.time() + timeout
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                raise AssertionError("no message on %s; got %r" % (
+                    topic, [(m.topic, m.payload) for m in out]))
+            try:
+                m = self.messages.get(timeout=left)
+            except queue.Empty:
+                continue
+            out.append(m)
+            if m.topic == topic:
+                return out
+
+    def drain(self):
+        out = []
+        while True:
+            try:
+                out.append(self.messages.get_nowait())
+            except queue.Empty:
+                return out
+
+    def no_message(self, timeout=QUIET):
+        try:
+            m = self.messages.get(timeout=timeout)
+        except queue.Empty:
+            return True
+        raise AssertionError("unexpected message %s %r" % (m.topic, m.payload))
+
+
+def raw(broker, client_id=None, version=4, connect=True, **kw):
+    """A raw socket; connected (CONNACK rc 0 checked) unless connect=False."""
+    c = mqttraw.Client(broker.port)
+    if connect:
+        if client_id is None:
+            client_id = uid("r")
+        ack = c.connect(client_id, version=version, **kw)
+        assert ack.body[1] == 0, "CONNACK rc %d" % ack.body[1]
+        c.connack = ack
+    return c
+
+
+def raw_subscribe(c, filters, pid=1):
+    """filters: list of (filter, qos). Returns the granted list."""
+    c.send(mqttraw.subscribe(pid, filters))
+    p = c.expect("SUBACK")
+    assert p.pid() == pid
+    return list(p.body[2:])
+
+
+def raw_until(c, pred, timeout=WAIT):
+    """Packets read until pred(packet) is true (inclusive)."""
+    out = []
+    deadline = time.time() + timeout
+    while True:
+        p = c.recv(max(0.01, deadline - time.time()))
+        out.append(p)
+        if pred(p):
+            return out
+
+
+def raw_quiet(c, timeout=QUIET):
+    """Assert no packet arrives within timeout."""
+    try:
+        p = c.recv(timeout)
+    except socket.timeout:
+        return True
+    raise AssertionError("unexpected packet %r" % (p,))
+
+
+def sentinel(pub, sub, topic=None):
+    """Publish a marker from `pub` (a PahoClient) that `sub` is subscribed
+    to (topic must match one of sub's filters) and return every message
+    `sub` got before it, marker excluded."""
+    topic = topic or "sentinel"
+    token = uid("s").encode()
+    pub.publish(topic, token, qos=1)
+    got = []
+    deadline = time.time() + WAIT
+    while True:
+        left = deadline - time.time()
+        if left <= 0:
+            raise AssertionError("sentinel never arrived; got %r" % (
+                [(m.topic, m.payload) for m in got]))
+        try:
+            m = sub.get(timeout=left)
+        except queue.Empty:
+            continue
+        if m.topic == topic and m.payload == token:
+            return got
+        got.append(m)
+
+
+# -- mosquitto_pub / mosquitto_sub ----------------------------------------
+
+def cli_args(broker, version=None, extra=()):
+    a = ["-h", broker.host, "-p", str(broker.port)]
+    if version:
+        a += ["-V", version]
+    return a + list(extra)
+
+
+def cli_pub(broker, topic, message=None, qos=0, retain=False, version=None,
+            extra=(), timeout=WAIT, check=True, stdin=None):
+    cmd = [MOSQUITTO_PUB] + cli_args(broker, version, extra) + ["-t", topic,
+                                                                 "-q", str(qos)]
+    if message is None and stdin is None and "-n" not in extra and "-f" not in extra:
+        message = ""
+    if message is not None:
+        cmd += ["-m", message]
+    if retain:
+        cmd += ["-r"]
+    r = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
+    if check:
+        assert r.returncode == 0, "mosquitto_pub failed (%d): %s" % (
+            r.returncode, r.stderr.decode(errors="replace"))
+    return r
+
+
+def cli_sub(broker, topics, count=1, qos=0, version=None, extra=(),
+            wait=5, timeout=None):
+    """Run mosquitto_sub until `count` messages (or `wait` seconds of no
+    message); returns the CompletedProcess."""
+    cmd = [MOSQUITTO_SUB] + cli_args(broker, version, extra)
+    for t in ([topics] if isinstance(topics, str) else topics):
+        cmd += ["-t", t]
+    cmd += ["-q", str(qos), "-C", str(count), "-W", str(wait)]
+    return subprocess.run(cmd, capture_output=True, timeout=timeout or wait + 5)
+
+
+class CliSub:
+    """A long-running mosquitto_sub whose output lines are read by a thread.
+    ready() makes sure the subscription is in place: it publishes to a sync
+    topic (also subscribed) until the subscriber prints it."""
+
+    def __init__(self, broker, topics, qos=0, version=None, extra=(),
+                 fmt="%t|%q|%r|%p"):
+        self.broker = broker
+        self.sync = "sync/" + uid()
+        cmd = [MOSQUITTO_SUB] + cli_args(broker, version, extra)
+        for t in ([topics] if isinstance(topics, str) else topics):
+            cmd += ["-t", t]
+        cmd += ["-t", self.sync, "-q", str(qos), "-F", fmt]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.lines = queue.Queue()
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.decode("utf-8", "replace").rstrip("\n"))
+        self.lines.put(None)
+
+    def ready(self, timeout=WAIT):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            cli_pub(self.broker, self.sync, "sync")
+            try:
+                while True:
+                    line = self.lines.get(timeout=0.2)
+                    if line is None:
+                        raise AssertionError("mosquitto_sub exited: %s" %
+                                             self.proc.stderr.read())
+                    if line.startswith(self.sync + "|"):
+                        # drop any further sync lines later in get()
+                        return self
+            except queue.Empty:
+                pass
+        raise AssertionError("mosquitto_sub never became ready")
+
+    def get(self, timeout=WAIT):
+        """Next non-sync line split into (topic, qos, retain, payload)."""
+        deadline = time.time() + timeout
+        while True:
+            line = self.lines.get(timeout=max(0.01, deadline - time.time()))
+            if line is None:
+                raise AssertionError("mosquitto_sub exited")
+            if line.startswith(self.sync + "|"):
+                continue
+            t, q, r, p = line.split("|", 3)
+            return t, int(q), int(r), p
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(WAIT)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def make_passwd(path, users):
+    """users: dict name -> password; written with mosquitto_passwd."""
+    first = True
+    for name, pw in users.items():
+        args = [MOSQUITTO_PASSWD] + (["-c"] if first else []) + ["-b", path, name, pw]
+        subprocess.run(args, check=True, capture_output=True, timeout=WAIT)
+        first = False
+    return path
