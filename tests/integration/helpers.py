@@ -244,11 +244,13 @@ def raw_quiet(c, timeout=QUIET):
 
 def sentinel(pub, sub, topic=None):
     """Publish a marker from `pub` (a PahoClient) that `sub` is subscribed
-    to (topic must match one of sub's filters) and return every message
-    `sub` got before it, marker excluded."""
+    to (topic must match one of sub's filters, at QoS 2) and return every
+    message `sub` got before it, marker excluded. The marker goes at QoS 2
+    because paho hands a QoS 2 message to the application only at PUBREL:
+    a QoS 0 or 1 marker could overtake a QoS 2 message sent before it."""
     topic = topic or "sentinel"
     token = uid("s").encode()
-    pub.publish(topic, token, qos=1)
+    pub.publish(topic, token, qos=2)
     got = []
     deadline = time.time() + WAIT
     while True:
@@ -378,3 +380,45 @@ def make_passwd(path, users):
         subprocess.run(args, check=True, capture_output=True, timeout=WAIT)
         first = False
     return path
+
+
+def raw_disconnect(c, timeout=WAIT):
+    """Send DISCONNECT, half-close, and wait until the broker closes the
+    socket: once this returns the broker has read the DISCONNECT."""
+    c.send(mqttraw.DISCONNECT)
+    try:
+        c.sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    assert c.closed(timeout), "broker did not close after DISCONNECT"
+    c.close()
+
+
+def raw_drop(c, timeout=WAIT):
+    """Close without DISCONNECT (half-close first, so the broker sees EOF)
+    and wait until the broker has closed its end too."""
+    try:
+        c.sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    assert c.closed(timeout), "broker did not close after EOF"
+    c.close()
+
+
+def go_offline(broker, client_id, filters, version=4):
+    """Create a persistent session (clean session 0) subscribed to
+    `filters` [(filter, qos)], then disconnect and wait until the broker
+    has seen it; returns the session-present flag of that first CONNACK."""
+    c = raw(broker, client_id, version, clean=False)
+    sp = c.connack.body[0]
+    if filters:
+        raw_subscribe(c, filters)
+    raw_disconnect(c)
+    return sp
+
+
+def pub_fields(p):
+    """(topic, pid, payload, qos, dup, retain) of a raw PUBLISH."""
+    assert p.name == "PUBLISH", p
+    t, pid, payload = p.publish_fields()
+    return t, pid, payload, p.qos, p.dup, p.retain
