@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_DEFAULT_PORT 1883
+#define CONFIG_DEFAULT_PORT  1883
 #define CONFIG_MAX_LISTENERS 32
 
 struct config_listener {
@@ -23,48 +23,59 @@ struct config_listener {
 };
 
 /* Log levels for log_type, as bits (same values as base/log.h). */
-#define CONFIG_LOG_ERR 0x01
-#define CONFIG_LOG_WARN 0x02
+#define CONFIG_LOG_ERR    0x01
+#define CONFIG_LOG_WARN   0x02
 #define CONFIG_LOG_NOTICE 0x04
-#define CONFIG_LOG_INFO 0x08
-#define CONFIG_LOG_DEBUG 0x10
+#define CONFIG_LOG_INFO   0x08
+#define CONFIG_LOG_DEBUG  0x10
 
 struct config {
 	/* Listeners. When the file declares none, one is made from port and
 	 * bind_address (mosquitto's default listener). */
 	struct config_listener listeners[CONFIG_MAX_LISTENERS];
 	size_t n_listeners;
-	uint16_t port;            /* default listener port (1883) */
-	char *bind_address;       /* default listener address */
-	long max_connections;     /* default listener cap, -1 = unlimited */
-	bool local_only;          /* no listener configured: bind 127.0.0.1 */
+	uint16_t port;        /* default listener port (1883) */
+	char *bind_address;   /* default listener address */
+	long max_connections; /* default listener cap, -1 = unlimited */
+	bool local_only;      /* no listener configured: bind 127.0.0.1 */
+	/* port, bind_address or max_connections (before any listener) was
+	 * given: config_finish() adds the default listener even when others
+	 * are declared, as mosquitto does. */
+	bool default_listener_set;
 
 	bool allow_anonymous;     /* see docs/CONFIG.md for the default */
 	bool allow_anonymous_set; /* was it given in the file? */
 	char *password_file;
 	char *acl_file;
 
-	long max_inflight_messages; /* per client outbound QoS 1/2 window */
-	long max_queued_messages;   /* per session, 0 = unlimited */
-	long long max_queued_bytes; /* per session, 0 = unlimited */
-	bool queue_qos0_messages;   /* queue QoS 0 for offline sessions */
+	long max_inflight_messages;   /* per client outbound QoS 1/2 window */
+	long max_queued_messages;     /* per session, 0 = unlimited */
+	long long max_queued_bytes;   /* per session, 0 = unlimited */
+	bool queue_qos0_messages;     /* queue QoS 0 for offline sessions */
 	long long message_size_limit; /* payload bytes, 0 = protocol max */
-	long long max_packet_size;  /* whole packet bytes, 0 = protocol max */
-	long max_keepalive;         /* seconds, 0..65535 */
+	long long max_packet_size;    /* whole packet bytes, 0 = protocol max */
+	long max_keepalive;           /* seconds, 0..65535 */
 	bool retain_available;
 	long long persistent_client_expiration; /* seconds, 0 = never */
-	long sys_interval;          /* seconds, 0 = no $SYS */
+	long sys_interval;                      /* seconds, 0 = no $SYS */
 
-	unsigned log_type;          /* CONFIG_LOG_* bits */
+	unsigned log_type; /* CONFIG_LOG_* bits */
 	bool log_type_set;
-	char *log_dest;             /* "stderr", "stdout", "none", or a path
-	                               after "file " */
+	/* One destination: "stderr", "stdout", "none", or the PATH of
+	 * `log_dest file PATH` (a path spelled like a keyword is stored as
+	 * "./NAME", so the four cases never collide). */
+	char *log_dest;
+	bool log_dest_set;
 	bool log_timestamp;
 
-	long workers;               /* worker threads, 0 = one per core */
-	long connect_timeout;       /* seconds a socket has to send CONNECT */
+	long workers;         /* worker threads, 0 = one per core */
+	long connect_timeout; /* seconds a socket has to send CONNECT */
 	bool persistence;
 	char *persistence_location;
+
+	/* "FILE:LINE: text\n" lines about accepted-but-ignored directives and
+	 * fallbacks, for the caller to log once logging is set up; or NULL. */
+	char *warnings;
 };
 
 /* config_init() - the embedded defaults. Allocates nothing. */
@@ -75,8 +86,9 @@ void config_fini(struct config *c);
 
 /*
  * config_load() - apply the file at @path (and the files it includes).
- * On error returns TERN_ECONFIG and writes "FILE:LINE: what" to @err;
- * @c may then hold part of the file and must only be finalised.
+ * On error returns TERN_ECONFIG (TERN_ENOMEM when memory ran out) and
+ * writes "FILE:LINE: what" to @err; @c may then hold part of the file and
+ * must only be finalised. Thread: any (@c is the caller's).
  */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
 
@@ -88,9 +100,13 @@ int config_parse(struct config *c, const char *text, size_t len,
                  const char *name, char *err, size_t errlen);
 
 /*
- * config_finish() - after all files: derive the default listener when none
- * was declared, and defaults that depend on what was set (allow_anonymous).
- * 0 or TERN_ECONFIG with a message.
+ * config_finish() - after all files, once: add the default listener (made
+ * from port, bind_address and max_connections) when no listener was
+ * declared or when one of those was given; with nothing at all declared
+ * it binds 127.0.0.1 only (local_only). Then defaults that depend on what
+ * was set: allow_anonymous is true in local-only mode, false otherwise,
+ * unless the file said. 0, TERN_ECONFIG (two listeners on one address) or
+ * TERN_ENOMEM, with a message in @err.
  */
 int config_finish(struct config *c, char *err, size_t errlen);
 

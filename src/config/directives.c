@@ -1,0 +1,976 @@
+/*
+ * directives.c - the mosquitto.conf directives Tern knows, as one table.
+ *
+ * Each entry names a directive, the syntax of its value, where it lands in
+ * struct config (or in the current struct config_listener), its range, and
+ * what Tern does with it: apply it, check and ignore it (documented in
+ * docs/COMPATIBILITY.md, with a warning where the difference could
+ * surprise), accept only mosquitto's default value, or refuse it as "not
+ * supported yet". A directive that is not in the table is an error, so
+ * nothing in a file passes unnoticed.
+ *
+ * Value syntax follows mosquitto: booleans are exactly "true" or "false";
+ * numbers are decimal and must be the whole word (mosquitto reads "10kB"
+ * as 10, Tern refuses it); strings and paths are the rest of the line and
+ * may hold blanks. After a one-word value, a word starting with '#' begins
+ * a comment.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "parse.h"
+
+/* Defaults that are strings live here; config_fini() never frees them. */
+static const char DEF_LOG_DEST[] = "stderr";
+static const char DEF_PERSISTENCE_LOCATION[] = "./tern-data/";
+
+#define MQTT_MAX_PAYLOAD 268435455LL            /* remaining length max */
+#define MQTT_MAX_PACKET  (MQTT_MAX_PAYLOAD + 5) /* plus the fixed header */
+#define DURATION_MAX     (1000LL * 365 * 86400) /* a thousand years */
+
+enum dir_type {
+	DT_BOOL,     /* true | false -> bool */
+	DT_INT,      /* decimal in [min, max] -> long */
+	DT_SIZE,     /* bytes, decimal in [min, max] -> long long */
+	DT_DURATION, /* N{h,d,w,m,y} -> long long seconds */
+	DT_STRING,   /* rest of the line -> char * */
+	DT_PATH,     /* rest of the line, a file or directory -> char * */
+	DT_SPECIAL,  /* read by the entry's own setter */
+};
+
+#define DF_LISTENER 0x01 /* the current listener's field if there is one */
+#define DF_DEFAULT  0x02 /* sets up the default listener */
+#define DF_ZERO     0x04 /* 0 is accepted besides [min, max] */
+#define DF_IGNORED  0x08 /* checked, then ignored */
+#define DF_WARN     0x10 /* ... with a warning that says why */
+#define DF_ONLY     0x20 /* only the value min is accepted; else refused */
+#define DF_REFUSED  0x40 /* refused: "NAME: note" */
+#define DF_PREFIX   0x80 /* name is a prefix (auth_opt_*) */
+
+struct directive;
+typedef int dir_set_fn(struct cfg_ctx *x, const struct directive *d,
+                       char *value);
+
+struct directive {
+	const char *name;
+	enum dir_type type;
+	unsigned flags;
+	size_t off;  /* into struct config */
+	size_t loff; /* into struct config_listener, with DF_LISTENER */
+	long long min, max;
+	dir_set_fn *set;  /* NULL: the generic setter for the type */
+	const char *note; /* why ignored or refused */
+};
+
+/* A parsed value: numbers and booleans in n, text in s (borrowed). */
+struct dir_val {
+	long long n;
+	const char *s;
+};
+
+static void
+free_str(char *s)
+{
+	if (s != DEF_LOG_DEST && s != DEF_PERSISTENCE_LOCATION) {
+		tern_free(s);
+	}
+}
+
+/* Replace *@field by a copy of @s. 0 or TERN_ENOMEM. */
+static int
+set_str(char **field, const char *s)
+{
+	char *d = tern_strndup(s, strlen(s));
+
+	if (d == NULL) {
+		return TERN_ENOMEM;
+	}
+	free_str(*field);
+	*field = d;
+	return 0;
+}
+
+/*
+ * The next blank-separated word of *@p, NUL-terminated in place; NULL at
+ * the end of the line or at a word starting with '#' (a comment).
+ */
+static char *
+next_word(char **p)
+{
+	char *w = *p + strspn(*p, " \t\r\v\f");
+	char *e;
+
+	if (*w == '\0' || *w == '#') {
+		*p = w;
+		return NULL;
+	}
+	e = w + strcspn(w, " \t\r\v\f");
+	*p = e;
+	if (*e != '\0') {
+		*e = '\0';
+		*p = e + 1;
+	}
+	return w;
+}
+
+/* The one word of @value; an error if there is none or more. */
+static int
+one_word(struct cfg_ctx *x, const char *name, char *value, char **out)
+{
+	char *p = value;
+	char *w = next_word(&p);
+	char *extra;
+
+	if (w == NULL) {
+		(void)cfg_error(x, "%s: missing value", name);
+		return TERN_ECONFIG;
+	}
+	extra = next_word(&p);
+	if (extra != NULL) {
+		(void)cfg_error(x, "%s: unexpected '%s' after the value", name,
+		                extra);
+		return TERN_ECONFIG;
+	}
+	*out = w;
+	return 0;
+}
+
+static int
+parse_bool(struct cfg_ctx *x, const struct directive *d, const char *w,
+           struct dir_val *v)
+{
+	if (strcmp(w, "true") == 0 || strcmp(w, "false") == 0) {
+		v->n = w[0] == 't';
+		return 0;
+	}
+	return cfg_error(x, "%s: expected true or false, got '%s'", d->name, w);
+}
+
+static int
+parse_number(struct cfg_ctx *x, const struct directive *d, const char *w,
+             struct dir_val *v)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(w, &end, 10);
+	if (end == w || *end != '\0') {
+		return cfg_error(x, "%s: expected a whole number, got '%s'",
+		                 d->name, w);
+	}
+	if (errno == ERANGE) {
+		return cfg_error(x, "%s: %s is out of range", d->name, w);
+	}
+	v->n = n;
+	return 0;
+}
+
+/* mosquitto's units for persistent_client_expiration. */
+static const struct {
+	char unit;
+	long long seconds;
+} duration_units[] = {
+        {'h', 3600LL},       {'d', 86400LL},       {'w', 7LL * 86400},
+        {'m', 30LL * 86400}, {'y', 365LL * 86400},
+};
+
+static int
+parse_duration(struct cfg_ctx *x, const struct directive *d, const char *w,
+               struct dir_val *v)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(w, &end, 10);
+	if (end == w || n <= 0 || end[0] == '\0' || end[1] != '\0') {
+		goto bad;
+	}
+	for (size_t i = 0; i < sizeof duration_units / sizeof duration_units[0];
+	     i++) {
+		if (duration_units[i].unit != end[0]) {
+			continue;
+		}
+		if (errno == ERANGE || n > d->max / duration_units[i].seconds) {
+			return cfg_error(x, "%s: %s is too long", d->name, w);
+		}
+		v->n = n * duration_units[i].seconds;
+		return 0;
+	}
+bad:
+	return cfg_error(x,
+	                 "%s: expected a count and a unit h, d, w, m or y "
+	                 "(as in 14d), got '%s'",
+	                 d->name, w);
+}
+
+typedef int dir_parse_fn(struct cfg_ctx *x, const struct directive *d,
+                         const char *w, struct dir_val *v);
+
+static dir_parse_fn *const word_parsers[] = {
+        [DT_BOOL] = parse_bool,
+        [DT_INT] = parse_number,
+        [DT_SIZE] = parse_number,
+        [DT_DURATION] = parse_duration,
+};
+
+/* Read @value by the type of @d, without range checks. */
+static int
+parse_value(struct cfg_ctx *x, const struct directive *d, char *value,
+            struct dir_val *v)
+{
+	char *w = NULL;
+	int err;
+
+	v->n = 0;
+	v->s = value;
+	if (d->type == DT_STRING || d->type == DT_PATH) {
+		if (*value == '\0') {
+			return cfg_error(x, "%s: missing value", d->name);
+		}
+		return 0;
+	}
+	err = one_word(x, d->name, value, &w);
+	if (err != 0) {
+		return err;
+	}
+	v->s = w;
+	return word_parsers[d->type](x, d, w, v);
+}
+
+static int
+check_range(struct cfg_ctx *x, const struct directive *d, long long n)
+{
+	if ((d->flags & DF_ZERO) != 0 && n == 0) {
+		return 0;
+	}
+	if (n >= d->min && n <= d->max) {
+		return 0;
+	}
+	if (d->type == DT_DURATION) {
+		return cfg_error(x, "%s: longer than 1000 years", d->name);
+	}
+	return cfg_error(x, "%s: %lld is out of range (%s%lld..%lld)", d->name,
+	                 n, (d->flags & DF_ZERO) != 0 ? "0 or " : "", d->min,
+	                 d->max);
+}
+
+/* Where @d's value goes: the current listener's field or the config's. */
+static void *
+field_of(struct cfg_ctx *x, const struct directive *d)
+{
+	if ((d->flags & DF_LISTENER) != 0 && x->cur != NULL) {
+		return (char *)x->cur + d->loff;
+	}
+	if ((d->flags & (DF_LISTENER | DF_DEFAULT)) != 0) {
+		x->c->default_listener_set = true;
+	}
+	return (char *)x->c + d->off;
+}
+
+static int
+store(struct cfg_ctx *x, const struct directive *d, const struct dir_val *v)
+{
+	void *f = field_of(x, d);
+
+	switch (d->type) {
+	case DT_BOOL:
+		*(bool *)f = v->n != 0;
+		return 0;
+	case DT_INT:
+		*(long *)f = (long)v->n;
+		return 0;
+	case DT_SIZE:
+	case DT_DURATION:
+		*(long long *)f = v->n;
+		return 0;
+	case DT_STRING:
+	case DT_PATH:
+		return set_str(f, v->s) == 0 ? 0 : cfg_nomem(x);
+	case DT_SPECIAL:
+		break;
+	}
+	return cfg_error(x, "%s: internal error: no setter", d->name);
+}
+
+/* Parse, check, then store, ignore or refuse, as the flags of @d say. */
+static int
+set_generic(struct cfg_ctx *x, const struct directive *d, char *value)
+{
+	struct dir_val v = {0, NULL};
+	int err;
+
+	err = parse_value(x, d, value, &v);
+	if (err != 0) {
+		return err;
+	}
+	if ((d->flags & DF_ONLY) != 0) {
+		if (v.n != d->min) {
+			return cfg_error(x, "%s %s: %s", d->name, v.s, d->note);
+		}
+		return 0;
+	}
+	if (d->type != DT_STRING && d->type != DT_PATH) {
+		err = check_range(x, d, v.n);
+		if (err != 0) {
+			return err;
+		}
+	}
+	if ((d->flags & DF_IGNORED) == 0) {
+		return store(x, d, &v);
+	}
+	if ((d->flags & DF_WARN) != 0) {
+		return cfg_warn(x, "%s is ignored: %s", d->name, d->note);
+	}
+	return 0;
+}
+
+static int
+set_allow_anonymous(struct cfg_ctx *x, const struct directive *d, char *value)
+{
+	int err = set_generic(x, d, value);
+
+	if (err == 0) {
+		x->c->allow_anonymous_set = true;
+	}
+	return err;
+}
+
+/* A port word in 1..65535; @what names it in messages. */
+static int
+parse_port(struct cfg_ctx *x, const char *what, const char *w, uint16_t *out)
+{
+	static const struct directive port = {
+	        .name = "port", .type = DT_INT, .min = 1, .max = 65535};
+	struct dir_val v = {0, NULL};
+	int err;
+
+	err = parse_number(x, &port, w, &v);
+	if (err != 0) {
+		return err;
+	}
+	if (v.n < port.min || v.n > port.max) {
+		return cfg_error(x, "%s: port %lld is out of range (1..65535)",
+		                 what, v.n);
+	}
+	*out = (uint16_t)v.n;
+	return 0;
+}
+
+static int
+set_port(struct cfg_ctx *x, const struct directive *d, char *value)
+{
+	char *w = NULL;
+	int err;
+
+	err = one_word(x, d->name, value, &w);
+	if (err == 0) {
+		err = parse_port(x, d->name, w, &x->c->port);
+	}
+	if (err == 0) {
+		x->c->default_listener_set = true;
+	}
+	return err;
+}
+
+/* Two listeners clash on one port when either binds every address. */
+static bool
+listeners_clash(const struct config_listener *a,
+                const struct config_listener *b)
+{
+	if (a->port != b->port) {
+		return false;
+	}
+	return a->bind_address == NULL || b->bind_address == NULL ||
+	       strcmp(a->bind_address, b->bind_address) == 0;
+}
+
+/* The index of a listener in @c that clashes with @l, or -1. */
+static long
+find_clash(const struct config *c, const struct config_listener *l)
+{
+	for (size_t i = 0; i < c->n_listeners; i++) {
+		if (listeners_clash(&c->listeners[i], l)) {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+static int
+add_listener(struct cfg_ctx *x, uint16_t port, const char *addr)
+{
+	struct config_listener l = {NULL, port, -1, x->line};
+	long clash;
+
+	if (x->c->n_listeners == CONFIG_MAX_LISTENERS) {
+		return cfg_error(x, "listener: more than %d listeners",
+		                 CONFIG_MAX_LISTENERS);
+	}
+	l.bind_address = (char *)addr;
+	clash = find_clash(x->c, &l);
+	if (clash >= 0) {
+		return cfg_error(x,
+		                 "listener %u: the address is already taken by "
+		                 "the listener declared at line %d",
+		                 port, x->c->listeners[clash].line);
+	}
+	l.bind_address = NULL;
+	if (addr != NULL && set_str(&l.bind_address, addr) != 0) {
+		return cfg_nomem(x);
+	}
+	x->cur = &x->c->listeners[x->c->n_listeners++];
+	*x->cur = l;
+	return 0;
+}
+
+static int
+set_listener(struct cfg_ctx *x, const struct directive *d, char *value)
+{
+	char *p = value;
+	char *port_w = next_word(&p);
+	char *addr = next_word(&p);
+	char *extra = next_word(&p);
+	uint16_t port = 0;
+	int err;
+
+	if (port_w == NULL) {
+		return cfg_error(x, "%s: missing port", d->name);
+	}
+	if (extra != NULL) {
+		return cfg_error(x, "%s: unexpected '%s' after the address",
+		                 d->name, extra);
+	}
+	if (strcmp(port_w, "0") == 0 && addr != NULL) {
+		return cfg_error(x, "%s: unix sockets are not supported yet",
+		                 d->name);
+	}
+	err = parse_port(x, d->name, port_w, &port);
+	if (err != 0) {
+		return err;
+	}
+	return add_listener(x, port, addr);
+}
+
+static int
+set_protocol(struct cfg_ctx *x, const struct directive *d, char *value)
+{
+	char *w = NULL;
+	int err;
+
+	err = one_word(x, d->name, value, &w);
+	if (err != 0) {
+		return err;
+	}
+	if (strcmp(w, "mqtt") == 0) {
+		return 0;
+	}
+	if (strcmp(w, "websockets") == 0) {
+		return cfg_error(x, "%s websockets: not supported yet",
+		                 d->name);
+	}
+	return cfg_error(x, "%s: expected mqtt or websockets, got '%s'",
+	                 d->name, w);
+}
+
+static const struct {
+	const char *name;
+	unsigned bits;
+	bool reset; /* clears what earlier lines chose */
+} log_types[] = {
+        {"error", CONFIG_LOG_ERR, false},
+        {"warning", CONFIG_LOG_WARN, false},
+        {"notice", CONFIG_LOG_NOTICE, false},
+        {"information", CONFIG_LOG_INFO, false},
+        {"debug", CONFIG_LOG_DEBUG, false},
+        {"all", 0x1f, false},
+        {"none", 0, true},
+        /* mosquitto's message categories: Tern has no such logs. */
+        {"subscribe", 0, false},
+        {"unsubscribe", 0, false},
+        {"websockets", 0, false},
+};
+
+static int
+apply_log_type(struct cfg_ctx *x, const char *w)
+{
+	for (size_t i = 0; i < sizeof log_types / sizeof log_types[0]; i++) {
+		if (strcmp(log_types[i].name, w) != 0) {
+			continue;
+		}
+		if (log_types[i].reset) {
+			x->c->log_type = 0;
+		}
+		x->c->log_type |= log_types[i].bits;
+		return 0;
+	}
+	return cfg_error(x,
+	                 "log_type: expected error, warning, notice, "
+	                 "information, debug, subscribe, unsubscribe, "
+	                 "websockets, all or none, got '%s'",
+	                 w);
+}
+
+/* log_type may repeat and take several words; the first replaces the
+ * default set, the next ones add to it, as in mosquitto. */
+static int
+set_log_type(struct cfg_ctx *x, const struct directive *d, char *value)
+{
+	char *p = value;
+	char *w = next_word(&p);
+	int err = 0;
+
+	if (w == NULL) {
+		return cfg_error(x, "%s: missing value", d->name);
+	}
+	if (!x->c->log_type_set) {
+		x->c->log_type = 0;
+		x->c->log_type_set = true;
+	}
+	for (; w != NULL && err == 0; w = next_word(&p)) {
+		err = apply_log_type(x, w);
+	}
+	return err;
+}
+
+/* log_dest words; "file" is handled apart. */
+static const struct {
+	const char *name;
+	const char *dest; /* what struct config stores */
+	const char *note; /* a warning: why not the real thing */
+} log_dests[] = {
+        {"stderr", "stderr", NULL},
+        {"stdout", "stdout", NULL},
+        {"none", "none", NULL},
+        {"syslog", "stderr", "syslog is not supported yet; logging to stderr"},
+        {"topic", "stderr",
+         "$SYS/broker/log topics are not supported yet; logging to stderr"},
+        {"dlt", "stderr", "DLT is not supported yet; logging to stderr"},
+};
+
+/* How much a destination wins when several are given. */
+static int
+dest_rank(const char *dest)
+{
+	static const char *const order[] = {"none", "stderr", "stdout"};
+
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(dest, order[i]) == 0) {
+			return i;
+		}
+	}
+	return 3; /* a file */
+}
+
+/*
+ * Record @dest (borrowed). Tern logs to one place: the first log_dest
+ * replaces the default, "none" clears, and of several the file wins over
+ * stdout over stderr, with a warning.
+ */
+static int
+choose_log_dest(struct cfg_ctx *x, const char *dest)
+{
+	struct config *c = x->c;
+	int have = dest_rank(c->log_dest);
+	int want = dest_rank(dest);
+
+	if (c->log_dest_set && have == 3 && want == 3) {
+		return cfg_error(x,
+		                 "log_dest file: only one file may be given");
+	}
+	if (c->log_dest_set && have != 0 && want != 0 && have != want) {
+		int err = cfg_warn(x,
+		                   "log_dest: Tern logs to one destination; "
+		                   "using %s, not %s",
+		                   have > want ? c->log_dest : dest,
+		                   have > want ? dest : c->log_dest);
+
+		if (err != 0 || have > want) {
+			return err;
+		}
+	}
+	c->log_dest_set = true;
+	return set_str(&c->log_dest, dest) == 0 ? 0 : cfg_nomem(x);
+}
+
+static int
+set_log_dest_file(struct cfg_ctx *x, const char *path)
+{
+	size_t n = strlen(path);
+	char *dest;
+	int err;
+
+	if (n == 0) {
+		return cfg_error(x, "log_dest file: missing path");
+	}
+	if (dest_rank(path) == 3) {
+		return choose_log_dest(x, path);
+	}
+	/* A file named like a keyword: keep it a path. */
+	dest = tern_malloc(n + 3);
+	if (dest == NULL) {
+		return cfg_nomem(x);
+	}
+	(void)snprintf(dest, n + 3, "./%s", path); /* sized above */
+	err = choose_log_dest(x, dest);
+	tern_free(dest);
+	return err;
+}
+
+static int
+set_log_dest(struct cfg_ctx *x, const struct directive *d, char *value)
+{
+	char *p = value;
+	char *w = next_word(&p);
+	int err;
+
+	if (w == NULL) {
+		return cfg_error(x, "%s: missing value", d->name);
+	}
+	if (strcmp(w, "file") == 0) {
+		return set_log_dest_file(x, p + strspn(p, " \t\r\v\f"));
+	}
+	for (size_t i = 0; i < sizeof log_dests / sizeof log_dests[0]; i++) {
+		if (strcmp(log_dests[i].name, w) != 0) {
+			continue;
+		}
+		if (next_word(&p) != NULL) {
+			return cfg_error(x, "%s %s: unexpected words after it",
+			                 d->name, w);
+		}
+		err = choose_log_dest(x, log_dests[i].dest);
+		if (err == 0 && log_dests[i].note != NULL) {
+			err = cfg_warn(x, "log_dest %s: %s", w,
+			               log_dests[i].note);
+		}
+		return err;
+	}
+	return cfg_error(x,
+	                 "%s: expected stderr, stdout, file PATH, syslog, "
+	                 "topic, dlt or none, got '%s'",
+	                 d->name, w);
+}
+
+static int
+set_include_dir(struct cfg_ctx *x, const struct directive *d, char *value)
+{
+	if (*value == '\0') {
+		return cfg_error(x, "%s: missing directory", d->name);
+	}
+	return cfg_include_dir(x, value);
+}
+
+#define OFF(f)  offsetof(struct config, f)
+#define LOFF(f) offsetof(struct config_listener, f)
+
+/* Applied. */
+#define D_BOOL(n, f)                                       \
+	{                                                  \
+		n, DT_BOOL, 0, OFF(f), 0, 0, 1, NULL, NULL \
+	}
+#define D_INT(n, f, lo, hi)                                 \
+	{                                                   \
+		n, DT_INT, 0, OFF(f), 0, lo, hi, NULL, NULL \
+	}
+#define D_SIZE(n, f, lo, hi)                                 \
+	{                                                    \
+		n, DT_SIZE, 0, OFF(f), 0, lo, hi, NULL, NULL \
+	}
+#define D_PATH(n, f)                                       \
+	{                                                  \
+		n, DT_PATH, 0, OFF(f), 0, 0, 0, NULL, NULL \
+	}
+#define D_SPECIAL(n, fn)                               \
+	{                                              \
+		n, DT_SPECIAL, 0, 0, 0, 0, 0, fn, NULL \
+	}
+/* Checked and ignored; with a warning when @why is given. */
+#define D_IGNORE(n, t, lo, hi)                             \
+	{                                                  \
+		n, t, DF_IGNORED, 0, 0, lo, hi, NULL, NULL \
+	}
+#define D_IGNORE_WARN(n, t, why)                                              \
+	{                                                                     \
+		n, t, DF_IGNORED | DF_WARN, 0, 0, LLONG_MIN, LLONG_MAX, NULL, \
+		        why                                                   \
+	}
+/* Only mosquitto's default value @v is accepted. */
+#define D_ONLY(n, t, v, why)                         \
+	{                                            \
+		n, t, DF_ONLY, 0, 0, v, v, NULL, why \
+	}
+/* Refused with "NAME: why". */
+#define D_REFUSE(n, why)                                         \
+	{                                                        \
+		n, DT_SPECIAL, DF_REFUSED, 0, 0, 0, 0, NULL, why \
+	}
+#define D_REFUSE_PREFIX(n, why)                                              \
+	{                                                                    \
+		n, DT_SPECIAL, DF_REFUSED | DF_PREFIX, 0, 0, 0, 0, NULL, why \
+	}
+
+#define NO_TLS    "TLS is not supported yet"
+#define NO_BRIDGE "bridges are not supported yet"
+#define NO_PLUGIN "plugins are not supported yet"
+#define NOT_YET   "not supported yet"
+
+static const struct directive directives[] = {
+        /* Listeners. */
+        D_SPECIAL("listener", set_listener),
+        D_SPECIAL("port", set_port),
+        {"bind_address", DT_STRING, DF_DEFAULT, OFF(bind_address), 0, 0, 0,
+         NULL, NULL},
+        {"max_connections", DT_INT, DF_LISTENER, OFF(max_connections),
+         LOFF(max_connections), -1, INT_MAX, NULL, NULL},
+        D_SPECIAL("protocol", set_protocol),
+        /* Security. */
+        {"allow_anonymous", DT_BOOL, 0, OFF(allow_anonymous), 0, 0, 1,
+         set_allow_anonymous, NULL},
+        D_PATH("password_file", password_file),
+        D_PATH("acl_file", acl_file),
+        /* Limits. */
+        D_INT("max_inflight_messages", max_inflight_messages, 0, 65535),
+        D_INT("max_queued_messages", max_queued_messages, 0, INT_MAX),
+        D_SIZE("max_queued_bytes", max_queued_bytes, 0, LLONG_MAX),
+        D_BOOL("queue_qos0_messages", queue_qos0_messages),
+        D_SIZE("message_size_limit", message_size_limit, 0, MQTT_MAX_PAYLOAD),
+        {"max_packet_size", DT_SIZE, DF_ZERO, OFF(max_packet_size), 0, 20,
+         MQTT_MAX_PACKET, NULL, NULL},
+        {"max_keepalive", DT_INT, DF_ZERO, OFF(max_keepalive), 0, 10, 65535,
+         NULL, NULL},
+        D_BOOL("retain_available", retain_available),
+        {"persistent_client_expiration", DT_DURATION, 0,
+         OFF(persistent_client_expiration), 0, 1, DURATION_MAX, NULL, NULL},
+        D_INT("sys_interval", sys_interval, 0, 65535),
+        /* Logging. */
+        D_SPECIAL("log_type", set_log_type),
+        D_SPECIAL("log_dest", set_log_dest),
+        D_BOOL("log_timestamp", log_timestamp),
+        /* Persistence. */
+        D_BOOL("persistence", persistence),
+        D_PATH("persistence_location", persistence_location),
+        /* Tern's own. */
+        D_INT("workers", workers, 0, 1024),
+        D_INT("connect_timeout", connect_timeout, 1, 3600),
+        /* Files. */
+        {"include_dir", DT_PATH, 0, 0, 0, 0, 0, set_include_dir, NULL},
+
+        /* Accepted and ignored (docs/COMPATIBILITY.md says why). */
+        D_IGNORE("allow_duplicate_messages", DT_BOOL, 0, 1),
+        D_IGNORE("autosave_interval", DT_INT, 0, INT_MAX),
+        D_IGNORE("autosave_on_changes", DT_BOOL, 0, 1),
+        D_IGNORE("connection_messages", DT_BOOL, 0, 1),
+        D_IGNORE("log_facility", DT_INT, 0, 7),
+        D_IGNORE("log_timestamp_format", DT_STRING, 0, 0),
+        D_IGNORE("set_tcp_nodelay", DT_BOOL, 0, 1),
+        D_IGNORE("websockets_log_level", DT_INT, INT_MIN, INT_MAX),
+        D_IGNORE("websockets_headers_size", DT_INT, 0, INT_MAX),
+        D_IGNORE_WARN("persistence_file", DT_STRING,
+                      "the store names its own file in persistence_location"),
+        D_IGNORE_WARN("pid_file", DT_PATH, "Tern writes no pid file"),
+        D_IGNORE_WARN("retry_interval", DT_INT,
+                      "no longer available (as in mosquitto 2)"),
+        D_IGNORE_WARN("user", DT_STRING,
+                      "Tern does not change user; start it as the user it "
+                      "should run as"),
+
+        /* Only mosquitto's default is accepted. */
+        D_ONLY("max_inflight_bytes", DT_SIZE, 0,
+               "a byte limit on inflight messages is not supported yet"),
+        D_ONLY("max_qos", DT_INT, 2, "limiting QoS is not supported yet"),
+        D_ONLY("memory_limit", DT_SIZE, 0, "not supported yet"),
+        D_ONLY("per_listener_settings", DT_BOOL, 0,
+               "per-listener security settings are not supported yet"),
+        D_ONLY("upgrade_outgoing_qos", DT_BOOL, 0,
+               "upgrading QoS is not supported (MQTT forbids it)"),
+        D_ONLY("use_username_as_clientid", DT_BOOL, 0, "not supported yet"),
+
+        /* Not supported yet. */
+        D_REFUSE("accept_protocol_versions", NOT_YET),
+        D_REFUSE("allow_zero_length_clientid", NOT_YET),
+        D_REFUSE("auto_id_prefix", NOT_YET),
+        D_REFUSE("bind_interface", NOT_YET),
+        D_REFUSE("check_retain_source", NOT_YET),
+        D_REFUSE("clientid_prefixes", NOT_YET),
+        D_REFUSE("http_dir", "websockets are not supported yet"),
+        D_REFUSE("max_topic_alias", NOT_YET),
+        D_REFUSE("mount_point", NOT_YET),
+        D_REFUSE("socket_domain", NOT_YET),
+        D_REFUSE("cafile", NO_TLS),
+        D_REFUSE("capath", NO_TLS),
+        D_REFUSE("certfile", NO_TLS),
+        D_REFUSE("keyfile", NO_TLS),
+        D_REFUSE("ciphers", NO_TLS),
+        D_REFUSE("ciphers_tls1.3", NO_TLS),
+        D_REFUSE("crlfile", NO_TLS),
+        D_REFUSE("dhparamfile", NO_TLS),
+        D_REFUSE("require_certificate", NO_TLS),
+        D_REFUSE("tls_engine", NO_TLS),
+        D_REFUSE("tls_engine_kpass_sha1", NO_TLS),
+        D_REFUSE("tls_keyform", NO_TLS),
+        D_REFUSE("tls_version", NO_TLS),
+        D_REFUSE("use_identity_as_username", NO_TLS),
+        D_REFUSE("use_subject_as_username", NO_TLS),
+        D_REFUSE("psk_file", NO_TLS),
+        D_REFUSE("psk_hint", NO_TLS),
+        D_REFUSE("auth_plugin", NO_PLUGIN),
+        D_REFUSE("auth_plugin_deny_special_chars", NO_PLUGIN),
+        D_REFUSE("plugin", NO_PLUGIN),
+        D_REFUSE_PREFIX("auth_opt_", NO_PLUGIN),
+        D_REFUSE_PREFIX("plugin_opt_", NO_PLUGIN),
+        D_REFUSE("connection", NO_BRIDGE),
+        D_REFUSE_PREFIX("bridge_", NO_BRIDGE),
+        D_REFUSE("address", NO_BRIDGE),
+        D_REFUSE("addresses", NO_BRIDGE),
+        D_REFUSE("cleansession", NO_BRIDGE),
+        D_REFUSE("clientid", NO_BRIDGE),
+        D_REFUSE("idle_timeout", NO_BRIDGE),
+        D_REFUSE("keepalive_interval", NO_BRIDGE),
+        D_REFUSE("local_cleansession", NO_BRIDGE),
+        D_REFUSE("local_clientid", NO_BRIDGE),
+        D_REFUSE("local_password", NO_BRIDGE),
+        D_REFUSE("local_username", NO_BRIDGE),
+        D_REFUSE("notification_topic", NO_BRIDGE),
+        D_REFUSE("notifications", NO_BRIDGE),
+        D_REFUSE("notifications_local_only", NO_BRIDGE),
+        D_REFUSE("password", NO_BRIDGE),
+        D_REFUSE("remote_clientid", NO_BRIDGE),
+        D_REFUSE("remote_password", NO_BRIDGE),
+        D_REFUSE("remote_username", NO_BRIDGE),
+        D_REFUSE("restart_timeout", NO_BRIDGE),
+        D_REFUSE("round_robin", NO_BRIDGE),
+        D_REFUSE("start_type", NO_BRIDGE),
+        D_REFUSE("threshold", NO_BRIDGE),
+        D_REFUSE("topic", NO_BRIDGE),
+        D_REFUSE("try_private", NO_BRIDGE),
+        D_REFUSE("username", NO_BRIDGE),
+};
+
+static const struct directive *
+find_directive(const char *name)
+{
+	for (size_t i = 0; i < sizeof directives / sizeof directives[0]; i++) {
+		const struct directive *d = &directives[i];
+		size_t n = strlen(d->name);
+
+		if ((d->flags & DF_PREFIX) != 0 ? strncmp(name, d->name, n) == 0
+		                                : strcmp(name, d->name) == 0) {
+			return d;
+		}
+	}
+	return NULL;
+}
+
+int
+cfg_directive(struct cfg_ctx *x, const char *name, char *value)
+{
+	const struct directive *d = find_directive(name);
+
+	if (d == NULL) {
+		return cfg_error(x, "unknown directive '%s'", name);
+	}
+	if ((d->flags & DF_REFUSED) != 0) {
+		return cfg_error(x, "%s: %s", name, d->note);
+	}
+	if (d->set != NULL) {
+		return d->set(x, d, value);
+	}
+	return set_generic(x, d, value);
+}
+
+void
+config_init(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->port = CONFIG_DEFAULT_PORT;
+	c->max_connections = -1;
+	c->max_inflight_messages = 20;
+	c->max_queued_messages = 1000;
+	c->max_keepalive = 65535;
+	c->retain_available = true;
+	c->sys_interval = 10;
+	c->log_type = CONFIG_LOG_ERR | CONFIG_LOG_WARN | CONFIG_LOG_NOTICE |
+	              CONFIG_LOG_INFO;
+	/* Never written through: set_str() replaces, free_str() skips. */
+	c->log_dest = (char *)DEF_LOG_DEST;
+	c->log_timestamp = true;
+	c->connect_timeout = 10;
+	c->persistence_location = (char *)DEF_PERSISTENCE_LOCATION;
+}
+
+void
+config_fini(struct config *c)
+{
+	for (size_t i = 0; i < c->n_listeners; i++) {
+		tern_free(c->listeners[i].bind_address);
+	}
+	tern_free(c->bind_address);
+	tern_free(c->password_file);
+	tern_free(c->acl_file);
+	free_str(c->log_dest);
+	free_str(c->persistence_location);
+	tern_free(c->warnings);
+	memset(c, 0, sizeof *c);
+}
+
+/* Append the listener made of port, bind_address and max_connections. */
+static int
+add_default_listener(struct config *c, char *err, size_t errlen)
+{
+	struct config_listener l = {NULL, c->port, c->max_connections, 0};
+	const char *addr = c->local_only ? "127.0.0.1" : c->bind_address;
+	long clash;
+
+	l.bind_address = (char *)addr;
+	clash = find_clash(c, &l);
+	if (clash >= 0) {
+		(void)snprintf(
+		        err, errlen,
+		        "default listener (port %u%s%s): the address is "
+		        "already taken by the listener declared at line %d",
+		        l.port, addr != NULL ? ", bind_address " : "",
+		        addr != NULL ? addr : "", c->listeners[clash].line);
+		return TERN_ECONFIG;
+	}
+	if (c->n_listeners == CONFIG_MAX_LISTENERS) {
+		(void)snprintf(err, errlen,
+		               "default listener: more than %d listeners",
+		               CONFIG_MAX_LISTENERS);
+		return TERN_ECONFIG;
+	}
+	l.bind_address = NULL;
+	if (addr != NULL && set_str(&l.bind_address, addr) != 0) {
+		(void)snprintf(err, errlen, "out of memory");
+		return TERN_ENOMEM;
+	}
+	c->listeners[c->n_listeners++] = l;
+	return 0;
+}
+
+int
+config_finish(struct config *c, char *err, size_t errlen)
+{
+	bool declared = c->n_listeners > 0;
+	int e = 0;
+
+	if (err != NULL && errlen > 0) {
+		err[0] = '\0';
+	}
+	c->local_only = !declared && !c->default_listener_set;
+	if (!declared || c->default_listener_set) {
+		e = add_default_listener(c, err, errlen);
+	}
+	if (e == 0 && !c->allow_anonymous_set) {
+		/* mosquitto 2: anonymous only while nobody else can reach
+		 * the broker. */
+		c->allow_anonymous = c->local_only;
+	}
+	return e;
+}
