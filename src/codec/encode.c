@@ -145,13 +145,18 @@ prop_span(const struct mqtt_props *p, uint8_t id)
 	return *(const struct span *)prop_ptr(p, id);
 }
 
-/* Bytes of one typed property entry, identifier included. */
+/*
+ * Bytes of one typed property entry, identifier included. @id is one that
+ * proptab_allowed() accepts, other than the User Property: it has a typed
+ * field.
+ */
 static size_t
 prop_entry_size(const struct mqtt_props *p, uint8_t id)
 {
 	enum prop_kind k = proptab_kind(id);
 	uint32_t v;
 
+	assert(prop_field[id] != 0);
 	/* Every identifier is below 128: a one-byte Variable Byte Integer. */
 	switch (k) {
 	case PROP_BYTE:
@@ -163,11 +168,8 @@ prop_entry_size(const struct mqtt_props *p, uint8_t id)
 	case PROP_VARINT:
 		v = prop_num(p, id, k);
 		return is_sub_id(v) ? 1 + varint_size(v) : TOO_BIG;
-	case PROP_UTF8:
-	case PROP_BIN:
+	default: /* PROP_UTF8, PROP_BIN */
 		return add(1, str_size(prop_span(p, id)));
-	default:
-		return TOO_BIG;
 	}
 }
 
@@ -194,7 +196,7 @@ props_len(const struct mqtt_props *p, unsigned where)
 		if ((bits & MQTT_PROP_BIT(id)) == 0) {
 			continue;
 		}
-		if (!proptab_allowed(id, where) || prop_field[id] == 0) {
+		if (!proptab_allowed(id, where)) {
 			return TOO_BIG;
 		}
 		n = add(n, prop_entry_size(p, id));
@@ -733,6 +735,10 @@ codec_size(const struct mqtt_packet *p, enum mqtt_ver ver)
 	return packet_size(packet_body(p, ver));
 }
 
+/*
+ * Writes exactly codec_size() bytes, so nothing at all for a packet that
+ * cannot be encoded: a caller that ignored a 0 size still cannot overrun.
+ */
 void
 codec_write(struct wr *out, const struct mqtt_packet *p, enum mqtt_ver ver)
 {
@@ -740,9 +746,9 @@ codec_write(struct wr *out, const struct mqtt_packet *p, enum mqtt_ver ver)
 	size_t start = out->pos;
 	uint8_t flags;
 
-	assert(body < TOO_BIG); /* the caller checked codec_size() != 0 */
+	/* codec_size() is 0 for this packet: write those 0 bytes. */
 	if (body >= TOO_BIG) {
-		return; /* with NDEBUG: write nothing rather than garbage */
+		return;
 	}
 	flags = p->type == MQTT_PUBLISH ? publish_flags(&p->u.publish)
 	                                : enc_ops[p->type].flags;
@@ -769,16 +775,18 @@ codec_publish_head_size(const struct mqtt_publish *p, enum mqtt_ver ver)
 	return 1 + varint_size((uint32_t)body) + head;
 }
 
+/* As codec_write(): nothing for a head that cannot be encoded. */
 void
 codec_write_publish_head(struct wr *out, const struct mqtt_publish *p,
                          enum mqtt_ver ver)
 {
-	size_t body = add(publish_head_body(p, ver), p->payload.len);
+	size_t body;
 
-	assert(is_ver(ver) && body < TOO_BIG);
-	if (!is_ver(ver) || body >= TOO_BIG) {
-		return; /* with NDEBUG: write nothing rather than garbage */
+	/* codec_publish_head_size() is 0: write those 0 bytes. */
+	if (codec_publish_head_size(p, ver) == 0) {
+		return;
 	}
+	body = add(publish_head_body(p, ver), p->payload.len);
 	fixed_put(out, MQTT_PUBLISH, publish_flags(p), body);
 	publish_head_put(out, p, ver);
 }

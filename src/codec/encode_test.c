@@ -994,6 +994,66 @@ test_subscription_id_range(void)
 	T_CHECK_INT(codec_size(&p, MQTT_V5), 0);
 }
 
+/* A size of 0 means 0 bytes written: nothing can overrun. */
+static void
+test_unencodable_writes_nothing(void)
+{
+	struct mqtt_packet p = {.type = MQTT_PUBLISH};
+	uint8_t one;
+	struct wr w = wr_make(&one, 0);
+
+	p.u.publish.qos = 3;
+	T_CHECK_INT(codec_size(&p, MQTT_V5), 0);
+	codec_write(&w, &p, MQTT_V5);
+	T_CHECK_INT(w.pos, 0);
+	codec_write_publish_head(&w, &p.u.publish, MQTT_V5);
+	T_CHECK_INT(w.pos, 0);
+	p.type = MQTT_AUTH;
+	codec_write(&w, &p, MQTT_V311);
+	T_CHECK_INT(w.pos, 0);
+}
+
+/* One oversized entry among several makes the whole packet too big. */
+static void
+test_oversized_entry_not_encodable(void)
+{
+	struct mqtt_packet p = {.type = MQTT_SUBSCRIBE};
+	struct mqtt_sub_entry e[3] = {{.filter = {(const uint8_t *)"a", 1}},
+	                              {.filter = {NULL, 65536}},
+	                              {.filter = {(const uint8_t *)"b", 1}}};
+	struct span f[3] = {e[0].filter, e[1].filter, e[2].filter};
+
+	p.u.subscribe.entries = e;
+	p.u.subscribe.count = 3;
+	T_CHECK_INT(codec_size(&p, MQTT_V311), 0);
+	memset(&p, 0, sizeof p);
+	p.type = MQTT_UNSUBSCRIBE;
+	p.u.unsubscribe.filters = f;
+	p.u.unsubscribe.count = 3;
+	T_CHECK_INT(codec_size(&p, MQTT_V5), 0);
+	f[1].len = 65535;
+	T_CHECK_INT(codec_size(&p, MQTT_V5), 1 + 3 + (2 + 1 + 3 + 65537 + 3));
+}
+
+/* Verbatim bytes count towards the Remaining Length like the rest. */
+static void
+test_oversized_verbatim_not_encodable(void)
+{
+	struct mqtt_packet p = {.type = MQTT_PUBLISH};
+	static const uint32_t ids[] = {1};
+
+	p.u.publish.topic = S("t");
+	/* Sizes only: the verbatim bytes are never read. */
+	p.u.publish.props.verbatim = span_make(NULL, MQTT_MAX_REMAINING);
+	T_CHECK_INT(codec_size(&p, MQTT_V5), 0);
+	p.u.publish.props.present = MQTT_PROP_BIT(MQTT_PROP_TOPIC_ALIAS);
+	p.u.publish.props.sub_ids = ids;
+	p.u.publish.props.n_sub_ids = 1;
+	T_CHECK_INT(codec_size(&p, MQTT_V5), 0);
+	p.u.publish.props.verbatim.len = MQTT_MAX_REMAINING - 3 - 4 - 3 - 2;
+	T_CHECK_INT(codec_size(&p, MQTT_V5), MQTT_MAX_PACKET);
+}
+
 static void
 test_bad_type_or_version(void)
 {
@@ -1039,4 +1099,8 @@ T_MAIN(T_CASE(test_connect_v311_minimal),
        T_CASE(test_remaining_length_limit),
        T_CASE(test_mqtt_3_3_1_4_qos3_not_encodable),
        T_CASE(test_property_not_allowed_not_encodable),
-       T_CASE(test_subscription_id_range), T_CASE(test_bad_type_or_version))
+       T_CASE(test_subscription_id_range),
+       T_CASE(test_unencodable_writes_nothing),
+       T_CASE(test_oversized_entry_not_encodable),
+       T_CASE(test_oversized_verbatim_not_encodable),
+       T_CASE(test_bad_type_or_version))

@@ -27,7 +27,9 @@ struct level_it {
 static struct level_it
 level_it_make(struct span t)
 {
-	struct level_it it = {t.p, t.len, 0};
+	/* An empty span may have no pointer; offsets from NULL are UB. */
+	static const uint8_t none[1];
+	struct level_it it = {t.p != NULL ? t.p : none, t.len, 0};
 	return it;
 }
 
