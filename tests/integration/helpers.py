@@ -267,6 +267,20 @@ def sentinel(pub, sub, topic=None):
         got.append(m)
 
 
+def sentinel_many(pub, subs, topic="sentinel"):
+    """sentinel() for several subscribers at once: one marker, and for each
+    subscriber the list of messages it got before the marker."""
+    token = uid("s").encode()
+    pub.publish(topic, token, qos=2)
+    out = []
+    for sub in subs:
+        got = sub.get_until(topic)
+        while got[-1].payload != token:
+            got += sub.get_until(topic)
+        out.append([m for m in got[:-1] if m.topic != topic])
+    return out
+
+
 # -- mosquitto_pub / mosquitto_sub ----------------------------------------
 
 def cli_args(broker, version=None, extra=()):
