@@ -242,7 +242,8 @@ struct mqtt_publish {
 	struct span payload;
 };
 
-/* PUBACK, PUBREC, PUBREL, PUBCOMP; UNSUBACK of 3.x has only @pid. */
+/* PUBACK, PUBREC, PUBREL, PUBCOMP. (UNSUBACK, in every version, is a
+ * struct mqtt_suback: 3.x uses only its @pid.) */
 struct mqtt_ack {
 	uint16_t pid;
 	uint8_t rc; /* v5; 0 when absent */
@@ -382,7 +383,8 @@ size_t codec_size(const struct mqtt_packet *p, enum mqtt_ver ver);
 
 /*
  * codec_write() - encode @p into @out, which must have codec_size() bytes
- * of room. Properties are written only for MQTT 5.
+ * of room. Properties are written only for MQTT 5. When codec_size() is 0
+ * (the packet cannot be encoded) it writes nothing.
  */
 void codec_write(struct wr *out, const struct mqtt_packet *p,
                  enum mqtt_ver ver);
