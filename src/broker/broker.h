@@ -1,0 +1,315 @@
+/*
+ * broker.h - the broker's internal objects and the functions that pass
+ * them between the files of broker/. Not a public interface.
+ *
+ * Ownership in one paragraph: struct server is made in main() and shared
+ * read-mostly by all threads. Each struct worker is one thread with its
+ * own epoll loop; a client (connection) and the session attached to it
+ * belong to exactly one worker. Sessions never move between workers: a
+ * CONNECT that lands on another worker than the one holding its session
+ * hands the *connection* to the session's worker through that worker's
+ * inbox (see connect.c). Other workers name a session only by
+ * (worker, slot, generation) - the sub_ref the router stores - and pass
+ * deliveries through inboxes; the owner checks the generation before use.
+ */
+#ifndef TERN_BROKER_BROKER_H
+#define TERN_BROKER_BROKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../auth/auth.h"
+#include "../base/list.h"
+#include "../base/mpsc.h"
+#include "../codec/msg.h"
+#include "../config/config.h"
+#include "../net/conn.h"
+#include "../net/listener.h"
+#include "../net/loop.h"
+#include "../router/retain.h"
+#include "../router/router.h"
+
+/* Output bytes queued on a connection above which new messages wait in
+ * the session queue instead (so a slow reader only grows its own queue,
+ * bounded by max_queued_messages / max_queued_bytes). */
+#define CLIENT_OUT_HIGH (256 * 1024)
+/* Deliveries per cross-worker batch (one allocation, one push). */
+#define BATCH_MAX 256
+/* A connection may be handed between workers at most this often. */
+#define CLIENT_MAX_HOPS 4
+/* Worker housekeeping period (keep-alive, connect timeout, expiry). */
+#define TICK_MS 250
+#define SCRATCH_LEN 65536
+
+struct worker;
+struct session;
+
+/* ---- server ---------------------------------------------------------- */
+
+/* Counters, per worker; relaxed atomics so $SYS can sum them. */
+struct stats {
+	atomic_ulong msgs_recv;
+	atomic_ulong msgs_sent;
+	atomic_ulong bytes_recv;
+	atomic_ulong bytes_sent;
+	atomic_ulong dropped;
+	atomic_long connected;    /* clients with an accepted CONNECT */
+	atomic_long disconnected; /* persistent sessions with no client */
+};
+
+/* The client-id registry: id -> (worker, slot, gen), under a mutex,
+ * touched only on CONNECT and session end. */
+struct reg_entry {
+	struct reg_entry *next;
+	uint32_t worker, slot, gen;
+	size_t len;
+	char id[];
+};
+
+struct registry {
+	pthread_mutex_t lock;
+	struct reg_entry **buckets;
+	size_t n_buckets;
+	size_t count;
+};
+
+struct listen_slot {
+	const struct config_listener *cfg;
+	atomic_long count; /* open connections on this listener */
+};
+
+struct server {
+	const struct config *cfg;
+	struct router *router;
+	struct retain *retain;
+	struct passwd_db *passwd;
+	struct registry reg;
+	bool reg_ready;
+	struct worker **workers;
+	unsigned n_workers;
+	struct listen_slot listeners[CONFIG_MAX_LISTENERS];
+	size_t n_listeners;
+	atomic_bool stopping;
+	atomic_long clients_max; /* highest `connected` seen */
+	atomic_ulong id_seq;     /* for server-assigned client ids */
+	uint64_t start_ms;
+	struct codec_limits limits;
+	size_t max_payload;      /* message_size_limit, 0 = none */
+};
+
+/* ---- inbox items ------------------------------------------------------ */
+
+enum inbox_kind {
+	INBOX_BATCH = 1, /* struct batch: deliveries for sessions here */
+	INBOX_CLIENT,    /* struct client handed over, CONNECT unread */
+};
+
+struct inbox_item {
+	struct mpsc_node node; /* first: the queue links items by it */
+	uint8_t kind;
+};
+
+/* One message for one session: what a match becomes. */
+struct delivery {
+	struct msg *m; /* one reference held */
+	uint32_t slot;
+	uint32_t gen;
+	uint8_t qos;    /* min(published, granted) */
+	uint8_t retain; /* RETAIN flag to send */
+};
+
+struct batch {
+	struct inbox_item item;
+	uint32_t n;
+	struct delivery d[BATCH_MAX];
+};
+
+/* ---- clients and sessions -------------------------------------------- */
+
+enum client_state {
+	CS_NEW,       /* accepted, waiting for CONNECT */
+	CS_ACTIVE,    /* CONNACK 0 sent */
+	CS_MIGRATING, /* CONNECT belongs to another worker's session */
+	CS_CLOSING    /* closed at the end of this loop turn */
+};
+
+struct client {
+	struct conn conn;       /* first: watch callbacks cast back */
+	struct inbox_item item; /* for hand-over between workers */
+	struct worker *w;
+	struct list link;  /* w->clients */
+	struct list wlink; /* w->pending_write or w->closing */
+	struct session *session;
+	struct msg *will;  /* NULL when none */
+	uint64_t accepted_ms;
+	uint64_t last_rx_ms;
+	uint16_t keepalive;
+	uint8_t ver;       /* enum mqtt_ver, once CONNECT is read */
+	uint8_t state;     /* enum client_state */
+	uint8_t listener;  /* index into srv->listeners */
+	uint8_t hops;
+	bool out_armed;    /* EPOLLOUT requested */
+	bool graceful;     /* DISCONNECT received: no will */
+	bool counted;      /* included in stats.connected */
+	uint32_t migrate_to;
+	const char *why;   /* reason for closing, for the log */
+};
+
+enum qent_state {
+	QS_QUEUED,        /* not sent yet */
+	QS_WAIT_PUBACK,   /* QoS 1 sent */
+	QS_WAIT_PUBREC,   /* QoS 2 sent */
+	QS_WAIT_PUBCOMP,  /* QoS 2, PUBREL sent */
+};
+
+/* One outbound message of a session, queued or in flight. */
+struct qent {
+	struct list link;
+	struct msg *m;  /* NULL once PUBREC released it */
+	uint16_t pid;
+	uint8_t qos;
+	uint8_t retain;
+	uint8_t state;  /* enum qent_state */
+};
+
+/* One subscription, kept by the session to undo it at session end. */
+struct sub {
+	struct sub *next;
+	uint8_t qos;
+	uint16_t len;
+	char filter[];
+};
+
+struct session {
+	char *id;
+	size_t id_len;
+	uint32_t slot;
+	uint32_t gen;
+	struct client *client; /* NULL while disconnected */
+	bool persistent;       /* clean session 0 */
+	bool idle;             /* counted in stats.disconnected */
+	struct sub *subs;
+	struct list queue;     /* struct qent, QS_QUEUED, FIFO */
+	size_t n_queued;
+	size_t queued_bytes;
+	struct list inflight;  /* struct qent, in send order */
+	size_t n_inflight;
+	uint16_t next_pid;
+	uint16_t *rx_qos2;     /* inbound QoS 2 ids awaiting PUBREL */
+	size_t n_rx_qos2;
+	size_t cap_rx_qos2;
+	uint64_t disconnected_ms;
+};
+
+struct session_slot {
+	struct session *s; /* NULL when free */
+	uint32_t gen;
+	uint32_t next_free;
+};
+
+/* ---- worker ----------------------------------------------------------- */
+
+struct worker_listen {
+	struct loop_watch watch;
+	struct worker *w;
+	uint8_t listener; /* index into srv->listeners */
+};
+
+struct worker {
+	struct server *srv;
+	unsigned idx;
+	pthread_t thread;
+	struct loop loop;
+	struct mpsc inbox;
+	atomic_int sleeping; /* pairs with the producers' fence in push */
+	struct batch **out;  /* per destination worker, pending this turn */
+	struct worker_listen *lw;
+	size_t n_lw;
+	struct list clients;
+	struct list pending_write;
+	struct list closing;
+	struct session_slot *slots;
+	uint32_t n_slots;
+	uint32_t free_slot; /* head of the free list, UINT32_MAX = none */
+	struct sub_ref *matches; /* scratch for router_match */
+	size_t n_matches;
+	size_t cap_matches;
+	uint64_t now_ms;
+	uint64_t next_tick_ms;
+	uint64_t next_sys_ms;
+	struct stats stats;
+	uint8_t scratch[SCRATCH_LEN];
+};
+
+/* ---- functions, by file ----------------------------------------------- */
+
+/* server.c */
+struct server *server_new(const struct config *cfg, char *err, size_t errlen);
+int server_run(struct server *srv, int signal_fd);
+void server_free(struct server *srv);
+
+/* worker.c */
+int worker_init(struct worker *w, struct server *srv, unsigned idx,
+                char *err, size_t errlen);
+void worker_fini(struct worker *w);
+void *worker_main(void *arg);
+void worker_push(struct worker *from, struct worker *to,
+                 struct inbox_item *item);
+void worker_queue_delivery(struct worker *w, uint32_t dest,
+                           const struct delivery *d);
+void client_want_write(struct client *c);
+void client_close(struct client *c, const char *why);
+void client_migrate(struct client *c, uint32_t dest);
+
+/* proto.c */
+void client_on_event(struct loop_watch *watch, uint32_t events);
+void client_process_input(struct client *c);
+int client_send_packet(struct client *c, const struct mqtt_packet *p);
+
+/* connect.c */
+int handle_connect(struct client *c, const struct mqtt_packet *p, int derr);
+int handle_disconnect(struct client *c, const struct mqtt_packet *p);
+void client_adopt(struct worker *w, struct client *c);
+void client_finish_close(struct client *c);
+
+/* publish.c */
+int handle_publish(struct client *c, const struct mqtt_packet *p);
+int handle_puback(struct client *c, const struct mqtt_packet *p);
+int handle_pubrec(struct client *c, const struct mqtt_packet *p);
+int handle_pubrel(struct client *c, const struct mqtt_packet *p);
+int handle_pubcomp(struct client *c, const struct mqtt_packet *p);
+void route_message(struct worker *w, struct msg *m);
+
+/* deliver.c */
+void deliver_local(struct worker *w, const struct delivery *d);
+void deliver_to_session(struct worker *w, struct session *s, struct msg *m,
+                        uint8_t qos, bool retain);
+void session_pump(struct worker *w, struct session *s);
+void session_resend(struct worker *w, struct session *s);
+void qent_free(struct qent *q);
+
+/* subscribe.c */
+int handle_subscribe(struct client *c, const struct mqtt_packet *p);
+int handle_unsubscribe(struct client *c, const struct mqtt_packet *p);
+int handle_pingreq(struct client *c, const struct mqtt_packet *p);
+
+/* session.c */
+struct session *session_new(struct worker *w, struct span id);
+void session_destroy(struct worker *w, struct session *s, bool unregister);
+void session_set_idle(struct worker *w, struct session *s, bool idle);
+struct session *session_lookup(struct worker *w, uint32_t slot,
+                               uint32_t gen);
+void session_sweep(struct worker *w);
+int registry_init(struct registry *r);
+void registry_fini(struct registry *r);
+int registry_insert(struct registry *r, struct span id, uint32_t worker,
+                    uint32_t slot, uint32_t gen, struct reg_entry *found);
+int registry_replace(struct registry *r, struct span id, uint32_t worker,
+                     uint32_t slot, uint32_t gen);
+void registry_remove(struct registry *r, struct span id, uint32_t worker,
+                     uint32_t slot, uint32_t gen);
+
+/* sys.c */
+void sys_publish(struct worker *w);
+
+#endif

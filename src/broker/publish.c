@@ -1,0 +1,223 @@
+/*
+ * publish.c - inbound PUBLISH and the QoS 1/2 receiver flow, and routing a
+ * message to every matching session, wherever it lives.
+ *
+ * Routing: the router lists matching subscriptions; they are sorted by
+ * session so a session with overlapping subscriptions gets the message
+ * once, at the highest granted QoS ([MQTT-3.3.5-1] allows either; one copy
+ * is what subscribers expect). Sessions on this worker are served at once;
+ * the rest go into one batch per destination worker, pushed at the end of
+ * the loop turn.
+ */
+#include "broker.h"
+
+#include <stdlib.h>
+
+#include "../base/alloc.h"
+#include "../base/log.h"
+
+static void
+collect(void *arg, const struct sub_ref *ref)
+{
+	struct worker *w = arg;
+
+	if (w->n_matches == w->cap_matches) {
+		size_t cap = w->cap_matches == 0 ? 64 : w->cap_matches * 2;
+		struct sub_ref *m = tern_realloc(w->matches,
+		                                 cap * sizeof(*m));
+		if (m == NULL) {
+			atomic_fetch_add_explicit(&w->stats.dropped, 1,
+			                          memory_order_relaxed);
+			return;
+		}
+		w->matches = m;
+		w->cap_matches = cap;
+	}
+	w->matches[w->n_matches++] = *ref;
+}
+
+static int
+cmp_ref(const void *a, const void *b)
+{
+	const struct sub_ref *x = a, *y = b;
+
+	if (x->worker != y->worker) {
+		return x->worker < y->worker ? -1 : 1;
+	}
+	if (x->slot != y->slot) {
+		return x->slot < y->slot ? -1 : 1;
+	}
+	if (x->gen != y->gen) {
+		return x->gen < y->gen ? -1 : 1;
+	}
+	return 0;
+}
+
+static void
+deliver_match(struct worker *w, struct msg *m, const struct sub_ref *ref,
+              uint8_t granted)
+{
+	struct delivery d = {
+	        .m = msg_ref(m),
+	        .slot = ref->slot,
+	        .gen = ref->gen,
+	        /* [MQTT-3.8.4-6] never above the granted QoS. */
+	        .qos = m->qos < granted ? m->qos : granted,
+	        /* [MQTT-3.3.1-9] live deliveries carry RETAIN=0. */
+	        .retain = 0,
+	};
+
+	if (ref->worker == w->idx) {
+		deliver_local(w, &d);
+	} else {
+		worker_queue_delivery(w, ref->worker, &d);
+	}
+}
+
+void
+route_message(struct worker *w, struct msg *m)
+{
+	struct server *srv = w->srv;
+	size_t i = 0;
+
+	if (m->retain && srv->cfg->retain_available &&
+	    retain_set(srv->retain, m) != 0) {
+		log_msg(LOG_WARN, "out of memory storing a retained message");
+	}
+	w->n_matches = 0;
+	router_match(srv->router, w->idx, m->topic, collect, w);
+	if (w->n_matches > 1) {
+		qsort(w->matches, w->n_matches, sizeof(*w->matches), cmp_ref);
+	}
+	while (i < w->n_matches) {
+		const struct sub_ref *ref = &w->matches[i];
+		uint8_t granted = ref->qos;
+
+		for (i++; i < w->n_matches &&
+		          sub_ref_same_session(ref, &w->matches[i]);
+		     i++) {
+			if (w->matches[i].qos > granted) {
+				granted = w->matches[i].qos;
+			}
+		}
+		deliver_match(w, m, ref, granted);
+	}
+}
+
+static int
+send_ack(struct client *c, uint8_t type, uint16_t pid)
+{
+	struct mqtt_packet p = {.type = type};
+
+	p.u.ack.pid = pid;
+	return client_send_packet(c, &p);
+}
+
+static bool
+rx_qos2_has(const struct session *s, uint16_t pid)
+{
+	for (size_t i = 0; i < s->n_rx_qos2; i++) {
+		if (s->rx_qos2[i] == pid) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int
+rx_qos2_add(struct session *s, uint16_t pid)
+{
+	if (s->n_rx_qos2 == s->cap_rx_qos2) {
+		size_t cap = s->cap_rx_qos2 == 0 ? 4 : s->cap_rx_qos2 * 2;
+		uint16_t *n = tern_realloc(s->rx_qos2, cap * sizeof(*n));
+		if (n == NULL) {
+			return TERN_ENOMEM;
+		}
+		s->rx_qos2 = n;
+		s->cap_rx_qos2 = cap;
+	}
+	s->rx_qos2[s->n_rx_qos2++] = pid;
+	return 0;
+}
+
+static void
+rx_qos2_remove(struct session *s, uint16_t pid)
+{
+	for (size_t i = 0; i < s->n_rx_qos2; i++) {
+		if (s->rx_qos2[i] == pid) {
+			s->rx_qos2[i] = s->rx_qos2[--s->n_rx_qos2];
+			return;
+		}
+	}
+}
+
+/* Checks that end the connection or drop the message; 1 = drop. */
+static int
+screen(struct client *c, const struct mqtt_publish *pub)
+{
+	const struct server *srv = c->w->srv;
+
+	if (pub->retain && !srv->cfg->retain_available) {
+		c->why = "retained PUBLISH while retain_available is false";
+		return TERN_EPROTO;
+	}
+	if (srv->max_payload != 0 && pub->payload.len > srv->max_payload) {
+		log_msg(LOG_INFO, "Dropped a %zu-byte message from %.*s: over "
+		                  "message_size_limit.",
+		        pub->payload.len, (int)c->session->id_len,
+		        c->session->id);
+		atomic_fetch_add_explicit(&c->w->stats.dropped, 1,
+		                          memory_order_relaxed);
+		return 1;
+	}
+	return 0;
+}
+
+int
+handle_publish(struct client *c, const struct mqtt_packet *p)
+{
+	const struct mqtt_publish *pub = &p->u.publish;
+	struct session *s = c->session;
+	struct msg *m;
+	int err;
+
+	atomic_fetch_add_explicit(&c->w->stats.msgs_recv, 1,
+	                          memory_order_relaxed);
+	err = screen(c, pub);
+	if (err < 0) {
+		return err;
+	}
+	/* [MQTT-4.3.3-2] a QoS 2 id already received is not delivered
+	 * again until its PUBREL. */
+	if (err == 0 && !(pub->qos == 2 && rx_qos2_has(s, pub->pid))) {
+		m = msg_new(pub->topic, pub->payload, span_make("", 0),
+		            pub->qos, pub->retain);
+		if (m == NULL) {
+			c->why = "out of memory";
+			return TERN_ENOMEM;
+		}
+		m->received_ms = c->w->now_ms;
+		route_message(c->w, m);
+		msg_unref(m);
+		if (pub->qos == 2 && rx_qos2_add(s, pub->pid) != 0) {
+			c->why = "out of memory";
+			return TERN_ENOMEM;
+		}
+	}
+	if (pub->qos == 1) {
+		return send_ack(c, MQTT_PUBACK, pub->pid);
+	}
+	if (pub->qos == 2) {
+		return send_ack(c, MQTT_PUBREC, pub->pid);
+	}
+	return 0;
+}
+
+int
+handle_pubrel(struct client *c, const struct mqtt_packet *p)
+{
+	/* [MQTT-4.3.3-2] PUBREL ends the exchange; answer PUBCOMP even for
+	 * an id we no longer hold (a resent PUBREL). */
+	rx_qos2_remove(c->session, p->u.ack.pid);
+	return send_ack(c, MQTT_PUBCOMP, p->u.ack.pid);
+}
