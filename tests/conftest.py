@@ -107,6 +107,7 @@ def broker_factory(tmp_path):
         # assertion passed.
         log = b.read_log() if os.path.exists(b.log_path) else ""
         assert "ERROR: AddressSanitizer" not in log, log[-4000:]
+        assert "ERROR: LeakSanitizer" not in log, log[-4000:]
         assert "runtime error:" not in log, log[-4000:]
         assert "ThreadSanitizer" not in log, log[-4000:]
         assert rc in (0, -15), "broker exited with %s\n%s" % (rc, log[-4000:])
