@@ -333,6 +333,12 @@ static const struct bad_case bad_cases[] = {
          "t.conf:1: memory_limit 1000000: not supported yet"},
         {"use_username_as_clientid true",
          "t.conf:1: use_username_as_clientid true: not supported yet"},
+        {"require_certificate true",
+         "t.conf:1: require_certificate true: TLS is not supported yet"},
+        {"use_identity_as_username true",
+         "t.conf:1: use_identity_as_username true: TLS is not supported yet"},
+        {"use_subject_as_username true",
+         "t.conf:1: use_subject_as_username true: TLS is not supported yet"},
         /* Ignored ones still check their value. */
         {"autosave_interval soon",
          "t.conf:1: autosave_interval: expected a whole number, got 'soon'"},
@@ -343,8 +349,6 @@ static const struct bad_case bad_cases[] = {
         {"cafile /etc/ca.pem", "t.conf:1: cafile: TLS is not supported yet"},
         {"certfile /c", "t.conf:1: certfile: TLS is not supported yet"},
         {"keyfile /k", "t.conf:1: keyfile: TLS is not supported yet"},
-        {"require_certificate true",
-         "t.conf:1: require_certificate: TLS is not supported yet"},
         {"psk_hint x", "t.conf:1: psk_hint: TLS is not supported yet"},
         {"connection br", "t.conf:1: connection: bridges are not supported "
                           "yet"},
@@ -382,6 +386,141 @@ test_bad_values(void)
 		}
 		T_CHECK_INT(e, TERN_ECONFIG);
 		T_CHECK(strcmp(err, b->msg) == 0);
+	}
+}
+
+/* Every directive mosquitto 2.0.11 knows is known here too. */
+static void
+test_every_mosquitto_directive(void)
+{
+	static const char *const names[] = {
+	        "acl_file",
+	        "address",
+	        "addresses",
+	        "allow_anonymous",
+	        "allow_duplicate_messages",
+	        "allow_zero_length_clientid",
+	        "auth_opt_db",
+	        "auth_plugin",
+	        "auth_plugin_deny_special_chars",
+	        "auto_id_prefix",
+	        "autosave_interval",
+	        "autosave_on_changes",
+	        "bind_address",
+	        "bind_interface",
+	        "bridge_alpn",
+	        "bridge_attempt_unsubscribe",
+	        "bridge_bind_address",
+	        "bridge_cafile",
+	        "bridge_capath",
+	        "bridge_certfile",
+	        "bridge_identity",
+	        "bridge_insecure",
+	        "bridge_keyfile",
+	        "bridge_max_packet_size",
+	        "bridge_outgoing_retain",
+	        "bridge_protocol_version",
+	        "bridge_psk",
+	        "bridge_require_ocsp",
+	        "bridge_tls_version",
+	        "cafile",
+	        "capath",
+	        "certfile",
+	        "check_retain_source",
+	        "ciphers",
+	        "ciphers_tls1.3",
+	        "cleansession",
+	        "clientid",
+	        "clientid_prefixes",
+	        "connection",
+	        "connection_messages",
+	        "crlfile",
+	        "dhparamfile",
+	        "http_dir",
+	        "idle_timeout",
+	        "include_dir",
+	        "keepalive_interval",
+	        "keyfile",
+	        "listener",
+	        "local_cleansession",
+	        "local_clientid",
+	        "local_password",
+	        "local_username",
+	        "log_dest",
+	        "log_facility",
+	        "log_timestamp",
+	        "log_timestamp_format",
+	        "log_type",
+	        "max_connections",
+	        "max_inflight_bytes",
+	        "max_inflight_messages",
+	        "max_keepalive",
+	        "max_packet_size",
+	        "max_qos",
+	        "max_queued_bytes",
+	        "max_queued_messages",
+	        "max_topic_alias",
+	        "memory_limit",
+	        "message_size_limit",
+	        "mount_point",
+	        "notification_topic",
+	        "notifications",
+	        "notifications_local_only",
+	        "password",
+	        "password_file",
+	        "per_listener_settings",
+	        "persistence",
+	        "persistence_file",
+	        "persistence_location",
+	        "persistent_client_expiration",
+	        "pid_file",
+	        "plugin",
+	        "plugin_opt_x",
+	        "port",
+	        "protocol",
+	        "psk_file",
+	        "psk_hint",
+	        "queue_qos0_messages",
+	        "remote_clientid",
+	        "remote_password",
+	        "remote_username",
+	        "require_certificate",
+	        "restart_timeout",
+	        "retain_available",
+	        "retry_interval",
+	        "round_robin",
+	        "set_tcp_nodelay",
+	        "socket_domain",
+	        "start_type",
+	        "sys_interval",
+	        "threshold",
+	        "tls_engine",
+	        "tls_engine_kpass_sha1",
+	        "tls_keyform",
+	        "tls_version",
+	        "topic",
+	        "try_private",
+	        "upgrade_outgoing_qos",
+	        "use_identity_as_username",
+	        "use_subject_as_username",
+	        "use_username_as_clientid",
+	        "user",
+	        "username",
+	        "websockets_headers_size",
+	        "websockets_log_level",
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char text[64], err[ERRLEN] = "";
+		struct config c;
+
+		(void)snprintf(text, sizeof text, "%s\n", names[i]);
+		(void)parse(&c, text, err); /* most want a value */
+		config_fini(&c);
+		if (strstr(err, "unknown directive") != NULL) {
+			fprintf(stderr, "%s\n", err);
+		}
+		T_CHECK(strstr(err, "unknown directive") == NULL);
 	}
 }
 
@@ -559,7 +698,10 @@ test_ignored(void)
 	                           "max_inflight_bytes 0\n"
 	                           "max_qos 2\n"
 	                           "memory_limit 0\n"
-	                           "use_username_as_clientid false\n";
+	                           "use_username_as_clientid false\n"
+	                           "require_certificate false\n"
+	                           "use_identity_as_username false\n"
+	                           "use_subject_as_username false\n";
 	char err[ERRLEN];
 	struct config c;
 
@@ -1026,7 +1168,8 @@ test_alloc_failures_include(void)
 	rm_tree();
 }
 
-T_MAIN(T_CASE(test_defaults), T_CASE(test_good_values), T_CASE(test_bad_values),
+T_MAIN(T_CASE(test_defaults), T_CASE(test_good_values),
+       T_CASE(test_every_mosquitto_directive), T_CASE(test_bad_values),
        T_CASE(test_lines), T_CASE(test_line_limits),
        T_CASE(test_small_err_buffer), T_CASE(test_log_type),
        T_CASE(test_log_dest), T_CASE(test_ignored),
