@@ -19,7 +19,7 @@ struct config_listener {
 	char *bind_address; /* NULL = all addresses */
 	uint16_t port;
 	long max_connections; /* -1 = unlimited */
-	int line;             /* where it was declared, for messages */
+	int line; /* where it was declared, for messages; 0 = the default */
 };
 
 /* Log levels for log_type, as bits (same values as base/log.h). */
@@ -30,8 +30,9 @@ struct config_listener {
 #define CONFIG_LOG_DEBUG  0x10
 
 struct config {
-	/* Listeners. When the file declares none, one is made from port and
-	 * bind_address (mosquitto's default listener). */
+	/* Listeners, after config_finish() all of them: those declared,
+	 * then the default listener made from port, bind_address and
+	 * max_connections when the file declares none or sets those. */
 	struct config_listener listeners[CONFIG_MAX_LISTENERS];
 	size_t n_listeners;
 	uint16_t port;        /* default listener port (1883) */
@@ -54,7 +55,7 @@ struct config {
 	bool queue_qos0_messages;     /* queue QoS 0 for offline sessions */
 	long long message_size_limit; /* payload bytes, 0 = protocol max */
 	long long max_packet_size;    /* whole packet bytes, 0 = protocol max */
-	long max_keepalive;           /* seconds, 0..65535 */
+	long max_keepalive;           /* seconds, 0 (no limit) or 10..65535 */
 	bool retain_available;
 	long long persistent_client_expiration; /* seconds, 0 = never */
 	long sys_interval;                      /* seconds, 0 = no $SYS */
