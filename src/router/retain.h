@@ -1,7 +1,9 @@
 /*
  * retain.h - the retained-message store, keyed by topic name.
  *
- * Thread-safe: any worker may set or match. One message per topic.
+ * Thread-safe: any worker may set or match. One message per topic. One
+ * mutex guards it: it is off the ordinary publish path (only retained
+ * publishes and subscription replay use it).
  */
 #ifndef TERN_ROUTER_RETAIN_H
 #define TERN_ROUTER_RETAIN_H
@@ -19,7 +21,8 @@ void retain_free(struct retain *t);
  * retain_set() - store @m (takes a reference on it) under its topic,
  * replacing and releasing any previous one; a message with an empty
  * payload clears the topic instead and is not stored
- * [MQTT-3.3.1-10/11]. 0 or TERN_ENOMEM (store unchanged). Thread: any.
+ * [MQTT-3.3.1-10/11]. 0, TERN_ETOPIC (empty topic) or TERN_ENOMEM (store
+ * unchanged). Thread: any.
  */
 int retain_set(struct retain *t, struct msg *m);
 

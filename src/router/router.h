@@ -44,7 +44,8 @@ struct router;
 
 /*
  * router_new() - an empty router for @n_readers reader threads, numbered
- * 0..n_readers-1. Readers start offline. NULL on ENOMEM. Thread: any.
+ * 0..n_readers-1 (0 is allowed: then only writers use it). Readers start
+ * offline. NULL on ENOMEM. Thread: any.
  */
 struct router *router_new(unsigned n_readers);
 
@@ -54,7 +55,9 @@ void router_free(struct router *r);
 /*
  * router_subscribe() - add @ref under the validated filter @filter, or
  * replace the options of the same session's existing subscription to it.
- * *replaced (if not NULL) says which. 0 or TERN_ENOMEM (nothing changed).
+ * *replaced (if not NULL) says which. 0, TERN_ETOPIC (@filter is not a
+ * valid filter after all) or TERN_ENOMEM (nothing changed). Costs
+ * O(levels + subscribers of that one filter): its array is copied.
  * Thread: any (takes the writer mutex).
  */
 int router_subscribe(struct router *r, struct span filter,
@@ -62,7 +65,9 @@ int router_subscribe(struct router *r, struct span filter,
 
 /*
  * router_unsubscribe() - remove the subscription of @ref's session to
- * @filter. 0, or TERN_ENOTFOUND when there was none. Thread: any.
+ * @filter. 0, TERN_ENOTFOUND when there was none, TERN_ETOPIC for an
+ * invalid filter, or TERN_ENOMEM (nothing changed: removing one of
+ * several subscribers of a filter copies its array). Thread: any.
  */
 int router_unsubscribe(struct router *r, struct span filter,
                        const struct sub_ref *ref);
@@ -75,7 +80,7 @@ typedef void router_match_fn(void *arg, const struct sub_ref *ref);
  * the topic name @topic, following [MQTT-4.7] (a '$' first level is not
  * matched by a leading wildcard). A session with several matching
  * filters is reported once per filter; the caller merges. Iterative, so
- * deep topics cannot overflow the stack. Lock-free.
+ * deep topics cannot overflow the stack. Lock-free; never allocates.
  * Thread: reader @reader, which must be online.
  */
 void router_match(struct router *r, unsigned reader, struct span topic,

@@ -383,6 +383,23 @@ test_unsubscribe(void)
 }
 
 static void
+test_invalid_filters(void)
+{
+	static const char *const bad[] = {"",     "a/#/b", "#/",   "a#",
+	                                  "a/b+", "++",    "+a/b", "a/##"};
+	struct router *r = router_new(1);
+
+	T_CHECK(r != NULL);
+	T_CHECK_INT(sub(r, "a/#", 1), 0);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		T_CHECK_INT(sub(r, bad[i], 1), TERN_ETOPIC);
+		T_CHECK_INT(unsub(r, bad[i], 1), TERN_ETOPIC);
+	}
+	T_CHECK_INT(router_count(r), 1);
+	router_free(r);
+}
+
+static void
 test_prune_to_zero(void)
 {
 	struct router *r = router_new(2);
@@ -827,7 +844,7 @@ test_readers_race_writer(void)
 
 T_MAIN(T_CASE(test_reference_table), T_CASE(test_spec_examples),
        T_CASE(test_random_against_reference), T_CASE(test_replace_and_overlap),
-       T_CASE(test_unsubscribe), T_CASE(test_prune_to_zero),
-       T_CASE(test_wide_level), T_CASE(test_deep_levels),
-       T_CASE(test_free_with_contents), T_CASE(test_out_of_memory),
-       T_CASE(test_readers_race_writer))
+       T_CASE(test_unsubscribe), T_CASE(test_invalid_filters),
+       T_CASE(test_prune_to_zero), T_CASE(test_wide_level),
+       T_CASE(test_deep_levels), T_CASE(test_free_with_contents),
+       T_CASE(test_out_of_memory), T_CASE(test_readers_race_writer))

@@ -484,6 +484,35 @@ level_at(struct span f, size_t p, size_t *next)
 	return span_make(f.p + p, e - p);
 }
 
+/*
+ * [MQTT-4.7.1-2] '#' alone and last; [MQTT-4.7.1-3] '+' alone in its
+ * level. Callers validate filters already; the writer checks again
+ * because a misread filter ("a/#/b" taken as "a/#") would be silently
+ * wrong, and the check costs one pass.
+ */
+static bool
+filter_is_valid(struct span f)
+{
+	size_t p = 0, next;
+	struct span lv;
+
+	if (f.len == 0 || f.len > UINT16_MAX) {
+		return false;
+	}
+	while (p != POS_END) {
+		lv = level_at(f, p, &next);
+		if (lv.len > 1 && (memchr(lv.p, '+', lv.len) != NULL ||
+		                   memchr(lv.p, '#', lv.len) != NULL)) {
+			return false;
+		}
+		if (level_is(lv, '#') && next != POS_END) {
+			return false;
+		}
+		p = next;
+	}
+	return true;
+}
+
 /* The writer's view of a child: relaxed, as only writers store. */
 static struct node *
 child_of(const struct node *n, struct span lv)
@@ -716,7 +745,7 @@ router_subscribe(struct router *r, struct span filter,
 {
 	int err;
 
-	if (filter.len == 0) {
+	if (!filter_is_valid(filter)) {
 		return TERN_ETOPIC;
 	}
 	pthread_mutex_lock(&r->lock);
@@ -868,8 +897,8 @@ router_unsubscribe(struct router *r, struct span filter,
 {
 	int err;
 
-	if (filter.len == 0) {
-		return TERN_ENOTFOUND;
+	if (!filter_is_valid(filter)) {
+		return TERN_ETOPIC;
 	}
 	pthread_mutex_lock(&r->lock);
 	err = unsubscribe_locked(r, filter, ref);
