@@ -62,9 +62,7 @@ struct config {
 
 	unsigned log_type; /* CONFIG_LOG_* bits */
 	bool log_type_set;
-	/* One destination: "stderr", "stdout", "none", or the PATH of
-	 * `log_dest file PATH` (a path spelled like a keyword is stored as
-	 * "./NAME", so the four cases never collide). */
+	/* One destination: "stderr", "stdout", "none", or "file PATH". */
 	char *log_dest;
 	bool log_dest_set;
 	bool log_timestamp;

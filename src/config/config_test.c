@@ -638,24 +638,26 @@ test_log_dest(void)
 	config_fini(&c);
 
 	T_CHECK_INT(parse(&c, "log_dest file /var/log/tern/tern.log", err), 0);
-	T_CHECK(strcmp(c.log_dest, "/var/log/tern/tern.log") == 0);
+	T_CHECK(strcmp(c.log_dest, "file /var/log/tern/tern.log") == 0);
 	config_fini(&c);
 
 	T_CHECK_INT(parse(&c, "log_dest file stdout", err), 0);
-	T_CHECK(strcmp(c.log_dest, "./stdout") == 0);
+	T_CHECK(strcmp(c.log_dest, "file stdout") == 0);
 	config_fini(&c);
 
 	/* The file wins over stdout, whatever the order. */
 	T_CHECK_INT(parse(&c, "log_dest stdout\nlog_dest file /l", err), 0);
-	T_CHECK(strcmp(c.log_dest, "/l") == 0);
-	T_CHECK(strcmp(c.warnings, "t.conf:2: log_dest: Tern logs to one "
-	                           "destination; using /l, not stdout\n") == 0);
+	T_CHECK(strcmp(c.log_dest, "file /l") == 0);
+	T_CHECK(strcmp(c.warnings,
+	               "t.conf:2: log_dest: Tern logs to one "
+	               "destination; using file /l, not stdout\n") == 0);
 	config_fini(&c);
 
 	T_CHECK_INT(parse(&c, "log_dest file /l\nlog_dest stderr", err), 0);
-	T_CHECK(strcmp(c.log_dest, "/l") == 0);
-	T_CHECK(strcmp(c.warnings, "t.conf:2: log_dest: Tern logs to one "
-	                           "destination; using /l, not stderr\n") == 0);
+	T_CHECK(strcmp(c.log_dest, "file /l") == 0);
+	T_CHECK(strcmp(c.warnings,
+	               "t.conf:2: log_dest: Tern logs to one "
+	               "destination; using file /l, not stderr\n") == 0);
 	config_fini(&c);
 
 	/* none clears what came before. */
@@ -753,7 +755,8 @@ test_debian_default_file(void)
 	                    ": No such file or directory") == 0);
 	T_CHECK(c.persistence);
 	T_CHECK(strcmp(c.persistence_location, "/var/lib/mosquitto/") == 0);
-	T_CHECK(strcmp(c.log_dest, "/var/log/mosquitto/mosquitto.log") == 0);
+	T_CHECK(strcmp(c.log_dest, "file /var/log/mosquitto/mosquitto.log") ==
+	        0);
 	config_fini(&c);
 }
 

@@ -566,7 +566,7 @@ dest_rank(const char *dest)
 			return i;
 		}
 	}
-	return 3; /* a file */
+	return 3; /* "file PATH" */
 }
 
 /*
@@ -600,25 +600,22 @@ choose_log_dest(struct cfg_ctx *x, const char *dest)
 	return set_str(&c->log_dest, dest) == 0 ? 0 : cfg_nomem(x);
 }
 
+/* `log_dest file PATH` is kept as "file PATH". */
 static int
 set_log_dest_file(struct cfg_ctx *x, const char *path)
 {
-	size_t n = strlen(path);
+	size_t n = strlen(path) + sizeof "file ";
 	char *dest;
 	int err;
 
-	if (n == 0) {
+	if (*path == '\0') {
 		return cfg_error(x, "log_dest file: missing path");
 	}
-	if (dest_rank(path) == 3) {
-		return choose_log_dest(x, path);
-	}
-	/* A file named like a keyword: keep it a path. */
-	dest = tern_malloc(n + 3);
+	dest = tern_malloc(n);
 	if (dest == NULL) {
 		return cfg_nomem(x);
 	}
-	(void)snprintf(dest, n + 3, "./%s", path); /* sized above */
+	(void)snprintf(dest, n, "file %s", path); /* sized above */
 	err = choose_log_dest(x, dest);
 	tern_free(dest);
 	return err;
