@@ -339,6 +339,91 @@ test_out_of_memory(void)
 	}
 }
 
+static uint32_t
+rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (uint32_t)(*s >> 16);
+}
+
+/* A random name or filter of 1..5 levels over a small alphabet. */
+static void
+random_name(uint64_t *s, char *out, bool filter)
+{
+	static const char *const words[] = {"a", "b", "", "$s", "cc", "+", "#"};
+	size_t levels = 1 + rnd(s) % 5;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < levels; i++) {
+		uint32_t k = rnd(s) % (filter ? 7 : 5);
+
+		if (i != 0) {
+			strcat(out, "/");
+		}
+		strcat(out, words[k]);
+		if (k == 6) {
+			break;
+		}
+	}
+	if (out[0] == '\0') {
+		strcpy(out, "cc");
+	}
+}
+
+#define RAND_TOPICS 300
+
+static void
+count_hit(void *arg, struct msg *m)
+{
+	unsigned char *hit = arg;
+	uint32_t i;
+
+	memcpy(&i, m->payload.p, sizeof i);
+	hit[i]++;
+}
+
+/* retain_match() reports exactly the topics topic_match() accepts. */
+static void
+test_random_against_topic_match(void)
+{
+	static char tp[RAND_TOPICS][32];
+	static unsigned char hit[RAND_TOPICS];
+	struct retain *t = retain_new();
+	uint64_t seed = 0x2545f4914f6cdd1dULL;
+	char f[32];
+
+	T_CHECK(t != NULL);
+	for (uint32_t i = 0; i < RAND_TOPICS; i++) {
+		struct msg *m;
+
+		random_name(&seed, tp[i], false);
+		m = msg_new(span_str(tp[i]), span_make(&i, sizeof i),
+		            span_make("", 0), 0, true);
+		T_CHECK(m != NULL);
+		T_CHECK_INT(retain_set(t, m), 0);
+		msg_unref(m);
+	}
+	for (int k = 0; k < 3000; k++) {
+		random_name(&seed, f, true);
+		memset(hit, 0, sizeof hit);
+		retain_match(t, span_str(f), count_hit, hit);
+		for (size_t i = 0; i < RAND_TOPICS; i++) {
+			/* A later set of the same topic replaced this one. */
+			bool live = true;
+
+			for (size_t j = i + 1; j < RAND_TOPICS && live; j++) {
+				live = strcmp(tp[i], tp[j]) != 0;
+			}
+			T_CHECK_INT(hit[i],
+			            live && topic_match(span_str(f),
+			                                span_str(tp[i])));
+		}
+	}
+	retain_free(t);
+}
+
 /* A matcher thread reads payloads while the main thread sets and clears. */
 struct mt {
 	struct retain *t;
@@ -399,4 +484,5 @@ test_threads(void)
 
 T_MAIN(T_CASE(test_match_wildcards), T_CASE(test_replace_clear_and_refs),
        T_CASE(test_clear_prunes_to_zero), T_CASE(test_deep_topic),
-       T_CASE(test_out_of_memory), T_CASE(test_threads))
+       T_CASE(test_out_of_memory), T_CASE(test_random_against_topic_match),
+       T_CASE(test_threads))
