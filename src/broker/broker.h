@@ -28,6 +28,7 @@
 #include "../net/loop.h"
 #include "../router/retain.h"
 #include "../router/router.h"
+#include "pidmap.h"
 
 /* Output bytes queued on a connection above which new messages wait in
  * the session queue instead (so a slow reader only grows its own queue,
@@ -38,7 +39,7 @@
 /* A connection may be handed between workers at most this often. */
 #define CLIENT_MAX_HOPS 4
 /* Worker housekeeping period (keep-alive, connect timeout, expiry). */
-#define TICK_MS 250
+#define TICK_MS     250
 #define SCRATCH_LEN 65536
 
 struct worker;
@@ -94,7 +95,7 @@ struct server {
 	atomic_ulong id_seq;     /* for server-assigned client ids */
 	uint64_t start_ms;
 	struct codec_limits limits;
-	size_t max_payload;      /* message_size_limit, 0 = none */
+	size_t max_payload; /* message_size_limit, 0 = none */
 };
 
 /* ---- inbox items ------------------------------------------------------ */
@@ -140,36 +141,36 @@ struct client {
 	struct list link;  /* w->clients */
 	struct list wlink; /* w->pending_write or w->closing */
 	struct session *session;
-	struct msg *will;  /* NULL when none */
+	struct msg *will; /* NULL when none */
 	uint64_t accepted_ms;
 	uint64_t last_rx_ms;
 	uint16_t keepalive;
-	uint8_t ver;       /* enum mqtt_ver, once CONNECT is read */
-	uint8_t state;     /* enum client_state */
-	uint8_t listener;  /* index into srv->listeners */
+	uint8_t ver;      /* enum mqtt_ver, once CONNECT is read */
+	uint8_t state;    /* enum client_state */
+	uint8_t listener; /* index into srv->listeners */
 	uint8_t hops;
-	bool out_armed;    /* EPOLLOUT requested */
-	bool graceful;     /* DISCONNECT received: no will */
-	bool counted;      /* included in stats.connected */
+	bool out_armed; /* EPOLLOUT requested */
+	bool graceful;  /* DISCONNECT received: no will */
+	bool counted;   /* included in stats.connected */
 	uint32_t migrate_to;
-	const char *why;   /* reason for closing, for the log */
+	const char *why; /* reason for closing, for the log */
 };
 
 enum qent_state {
-	QS_QUEUED,        /* not sent yet */
-	QS_WAIT_PUBACK,   /* QoS 1 sent */
-	QS_WAIT_PUBREC,   /* QoS 2 sent */
-	QS_WAIT_PUBCOMP,  /* QoS 2, PUBREL sent */
+	QS_QUEUED,       /* not sent yet */
+	QS_WAIT_PUBACK,  /* QoS 1 sent */
+	QS_WAIT_PUBREC,  /* QoS 2 sent */
+	QS_WAIT_PUBCOMP, /* QoS 2, PUBREL sent */
 };
 
 /* One outbound message of a session, queued or in flight. */
 struct qent {
 	struct list link;
-	struct msg *m;  /* NULL once PUBREC released it */
+	struct msg *m; /* NULL once PUBREC released it */
 	uint16_t pid;
 	uint8_t qos;
 	uint8_t retain;
-	uint8_t state;  /* enum qent_state */
+	uint8_t state; /* enum qent_state */
 };
 
 /* One subscription, kept by the session to undo it at session end. */
@@ -189,15 +190,14 @@ struct session {
 	bool persistent;       /* clean session 0 */
 	bool idle;             /* counted in stats.disconnected */
 	struct sub *subs;
-	struct list queue;     /* struct qent, QS_QUEUED, FIFO */
+	struct list queue; /* struct qent, QS_QUEUED, FIFO */
 	size_t n_queued;
 	size_t queued_bytes;
-	struct list inflight;  /* struct qent, in send order */
+	struct list inflight; /* struct qent, in send order */
 	size_t n_inflight;
+	struct pidmap out_pids; /* pid -> struct qent in inflight */
 	uint16_t next_pid;
-	uint16_t *rx_qos2;     /* inbound QoS 2 ids awaiting PUBREL */
-	size_t n_rx_qos2;
-	size_t cap_rx_qos2;
+	struct pidmap rx_qos2; /* inbound QoS 2 ids awaiting PUBREL */
 	uint64_t disconnected_ms;
 };
 
@@ -230,7 +230,7 @@ struct worker {
 	struct list closing;
 	struct session_slot *slots;
 	uint32_t n_slots;
-	uint32_t free_slot; /* head of the free list, UINT32_MAX = none */
+	uint32_t free_slot;      /* head of the free list, UINT32_MAX = none */
 	struct sub_ref *matches; /* scratch for router_match */
 	size_t n_matches;
 	size_t cap_matches;
@@ -249,8 +249,8 @@ int server_run(struct server *srv, int signal_fd);
 void server_free(struct server *srv);
 
 /* worker.c */
-int worker_init(struct worker *w, struct server *srv, unsigned idx,
-                char *err, size_t errlen);
+int worker_init(struct worker *w, struct server *srv, unsigned idx, char *err,
+                size_t errlen);
 void worker_fini(struct worker *w);
 void *worker_main(void *arg);
 void worker_push(struct worker *from, struct worker *to,
@@ -297,8 +297,7 @@ int handle_pingreq(struct client *c, const struct mqtt_packet *p);
 struct session *session_new(struct worker *w, struct span id);
 void session_destroy(struct worker *w, struct session *s, bool unregister);
 void session_set_idle(struct worker *w, struct session *s, bool idle);
-struct session *session_lookup(struct worker *w, uint32_t slot,
-                               uint32_t gen);
+struct session *session_lookup(struct worker *w, uint32_t slot, uint32_t gen);
 void session_sweep(struct worker *w);
 int registry_init(struct registry *r);
 void registry_fini(struct registry *r);

@@ -65,8 +65,8 @@ authenticate(struct client *c, const struct mqtt_connect *cn)
 	const struct server *srv = c->w->srv;
 
 	if (cn->has_username && srv->passwd != NULL) {
-		struct span pw = cn->has_password ? cn->password
-		                                  : span_make("", 0);
+		struct span pw =
+		        cn->has_password ? cn->password : span_make("", 0);
 		if (passwd_check(srv->passwd, cn->username, pw) == 0) {
 			return 0;
 		}
@@ -169,9 +169,9 @@ attach(struct client *c, struct session *s, bool clean)
 	atomic_fetch_add(&w->stats.connected, 1);
 	now_connected = 0;
 	for (unsigned i = 0; i < srv->n_workers; i++) {
-		now_connected += atomic_load_explicit(
-		        &srv->workers[i]->stats.connected,
-		        memory_order_relaxed);
+		now_connected +=
+		        atomic_load_explicit(&srv->workers[i]->stats.connected,
+		                             memory_order_relaxed);
 	}
 	long max = atomic_load(&srv->clients_max);
 	while (now_connected > max &&
@@ -212,7 +212,8 @@ static int
 check_connect(struct client *c, const struct mqtt_packet *p, int derr)
 {
 	if (derr == TERN_EVERSION) {
-		/* [MQTT-3.1.2-2] answer 0x01 in the 3.1.1 layout, then close. */
+		/* [MQTT-3.1.2-2] answer 0x01 in the 3.1.1 layout, then close.
+		 */
 		c->ver = MQTT_V311;
 		return refuse(c, MQTT_CONNACK_BAD_VERSION,
 		              "unsupported protocol version");
@@ -246,7 +247,7 @@ handle_connect(struct client *c, const struct mqtt_packet *p, int derr)
 	if (err == 0) {
 		err = check_client_id(c, cn);
 	}
-	if (err == 0 && cfg->max_keepalive < 65535 &&
+	if (err == 0 && cfg->max_keepalive != 0 && cfg->max_keepalive < 65535 &&
 	    (cn->keepalive == 0 || cn->keepalive > cfg->max_keepalive)) {
 		err = refuse(c, MQTT_CONNACK_ID_REJECTED,
 		             "keep-alive above max_keepalive");

@@ -48,16 +48,15 @@ window_open(const struct worker *w, const struct session *s)
 {
 	long max = w->srv->cfg->max_inflight_messages;
 
-	if (max <= 0 || max > 65535) {
-		max = 65535;
+	if (max <= 0 || max > 65534) {
+		max = 65534;
 	}
 	return s->n_inflight < (size_t)max;
 }
 
 /* Encode one PUBLISH for @c: a small header, then the shared payload. */
 static void
-send_publish(struct client *c, struct msg *m, const struct qent *q,
-             bool dup)
+send_publish(struct client *c, struct msg *m, const struct qent *q, bool dup)
 {
 	struct mqtt_publish p = {
 	        .qos = q->qos,
@@ -109,38 +108,20 @@ send_pubrel(struct client *c, uint16_t pid)
 	}
 }
 
-static bool
-pid_in_use(const struct session *s, uint16_t pid)
-{
-	const struct list *pos;
-
-	list_for_each(pos, &s->inflight)
-	{
-		if (LIST_ENTRY(pos, const struct qent, link)->pid == pid) {
-			return true;
-		}
-	}
-	return false;
-}
-
-/* [MQTT-2.3.1-2] a packet id is not reused while its exchange is open. */
-static uint16_t
-alloc_pid(struct session *s)
-{
-	for (;;) {
-		uint16_t pid = s->next_pid;
-		s->next_pid = pid == 65535 ? 1 : (uint16_t)(pid + 1);
-		if (!pid_in_use(s, pid)) {
-			return pid;
-		}
-	}
-}
-
 /* Move @q (not on any list) into the window and send it. */
 static void
 send_in_window(struct session *s, struct qent *q)
 {
-	q->pid = alloc_pid(s);
+	/* [MQTT-2.3.1-2] a packet id is not reused while its exchange is
+	 * open; window_open() keeps the window under 65,535, so one is free. */
+	q->pid = pidmap_alloc(&s->out_pids, &s->next_pid);
+	if (pidmap_put(&s->out_pids, q->pid, q) != 0) {
+		/* No memory for the index: keep the message queued. */
+		list_insert_tail(&s->queue, &q->link);
+		s->n_queued++;
+		s->queued_bytes += q->m->payload.len;
+		return;
+	}
 	q->state = q->qos == 1 ? QS_WAIT_PUBACK : QS_WAIT_PUBREC;
 	list_insert_tail(&s->inflight, &q->link);
 	s->n_inflight++;
@@ -265,8 +246,7 @@ session_resend(struct worker *w, struct session *s)
 	struct list *pos;
 
 	(void)w;
-	list_for_each(pos, &s->inflight)
-	{
+	list_for_each (pos, &s->inflight) {
 		struct qent *q = LIST_ENTRY(pos, struct qent, link);
 
 		if (q->state == QS_WAIT_PUBCOMP) {
@@ -282,16 +262,12 @@ session_resend(struct worker *w, struct session *s)
 static struct qent *
 find_inflight(struct session *s, uint16_t pid, enum qent_state state)
 {
-	struct list *pos;
+	void *v;
 
-	list_for_each(pos, &s->inflight)
-	{
-		struct qent *q = LIST_ENTRY(pos, struct qent, link);
-		if (q->pid == pid && q->state == state) {
-			return q;
-		}
+	if (!pidmap_get(&s->out_pids, pid, &v)) {
+		return NULL;
 	}
-	return NULL;
+	return ((struct qent *)v)->state == state ? v : NULL;
 }
 
 static void
@@ -299,6 +275,7 @@ complete(struct client *c, struct qent *q)
 {
 	struct session *s = c->session;
 
+	pidmap_del(&s->out_pids, q->pid);
 	qent_free(q);
 	s->n_inflight--;
 	session_pump(c->w, s);
@@ -307,8 +284,8 @@ complete(struct client *c, struct qent *q)
 int
 handle_puback(struct client *c, const struct mqtt_packet *p)
 {
-	struct qent *q = find_inflight(c->session, p->u.ack.pid,
-	                               QS_WAIT_PUBACK);
+	struct qent *q =
+	        find_inflight(c->session, p->u.ack.pid, QS_WAIT_PUBACK);
 
 	if (q != NULL) {
 		complete(c, q);
@@ -339,8 +316,8 @@ handle_pubrec(struct client *c, const struct mqtt_packet *p)
 int
 handle_pubcomp(struct client *c, const struct mqtt_packet *p)
 {
-	struct qent *q = find_inflight(c->session, p->u.ack.pid,
-	                               QS_WAIT_PUBCOMP);
+	struct qent *q =
+	        find_inflight(c->session, p->u.ack.pid, QS_WAIT_PUBCOMP);
 
 	if (q != NULL) {
 		complete(c, q);

@@ -26,21 +26,21 @@ handle_unexpected(struct client *c, const struct mqtt_packet *p)
 
 /* Handlers for an established connection, by packet type. */
 static handler_fn *const handlers[16] = {
-	[MQTT_CONNECT] = handle_unexpected, /* [MQTT-3.1.0-2], see below */
-	[MQTT_CONNACK] = handle_unexpected,
-	[MQTT_PUBLISH] = handle_publish,
-	[MQTT_PUBACK] = handle_puback,
-	[MQTT_PUBREC] = handle_pubrec,
-	[MQTT_PUBREL] = handle_pubrel,
-	[MQTT_PUBCOMP] = handle_pubcomp,
-	[MQTT_SUBSCRIBE] = handle_subscribe,
-	[MQTT_SUBACK] = handle_unexpected,
-	[MQTT_UNSUBSCRIBE] = handle_unsubscribe,
-	[MQTT_UNSUBACK] = handle_unexpected,
-	[MQTT_PINGREQ] = handle_pingreq,
-	[MQTT_PINGRESP] = handle_unexpected,
-	[MQTT_DISCONNECT] = handle_disconnect,
-	[MQTT_AUTH] = handle_unexpected,
+        [MQTT_CONNECT] = handle_unexpected, /* [MQTT-3.1.0-2], see below */
+        [MQTT_CONNACK] = handle_unexpected,
+        [MQTT_PUBLISH] = handle_publish,
+        [MQTT_PUBACK] = handle_puback,
+        [MQTT_PUBREC] = handle_pubrec,
+        [MQTT_PUBREL] = handle_pubrel,
+        [MQTT_PUBCOMP] = handle_pubcomp,
+        [MQTT_SUBSCRIBE] = handle_subscribe,
+        [MQTT_SUBACK] = handle_unexpected,
+        [MQTT_UNSUBSCRIBE] = handle_unsubscribe,
+        [MQTT_UNSUBACK] = handle_unexpected,
+        [MQTT_PINGREQ] = handle_pingreq,
+        [MQTT_PINGRESP] = handle_unexpected,
+        [MQTT_DISCONNECT] = handle_disconnect,
+        [MQTT_AUTH] = handle_unexpected,
 };
 
 static const char *
@@ -63,8 +63,8 @@ static int
 dispatch(struct client *c, const struct mqtt_fixed *fh, struct span body)
 {
 	struct mqtt_packet pkt;
-	enum mqtt_ver ver = c->state == CS_NEW ? MQTT_V311
-	                                       : (enum mqtt_ver)c->ver;
+	enum mqtt_ver ver =
+	        c->state == CS_NEW ? MQTT_V311 : (enum mqtt_ver)c->ver;
 	int derr = codec_decode(fh, body, ver, &pkt);
 
 	if (c->state == CS_NEW) {
@@ -109,9 +109,9 @@ process(struct client *c, struct span data)
 		}
 		total = fh.hdr_len + fh.body_len;
 		c->last_rx_ms = w->now_ms;
-		err = dispatch(c, &fh,
-		               span_make(data.p + used + fh.hdr_len,
-		                         fh.body_len));
+		err = dispatch(
+		        c, &fh,
+		        span_make(data.p + used + fh.hdr_len, fh.body_len));
 		if (c->state == CS_MIGRATING) {
 			/* The CONNECT stays unread for the session's worker. */
 			break;

@@ -23,8 +23,7 @@ collect(void *arg, const struct sub_ref *ref)
 
 	if (w->n_matches == w->cap_matches) {
 		size_t cap = w->cap_matches == 0 ? 64 : w->cap_matches * 2;
-		struct sub_ref *m = tern_realloc(w->matches,
-		                                 cap * sizeof(*m));
+		struct sub_ref *m = tern_realloc(w->matches, cap * sizeof(*m));
 		if (m == NULL) {
 			atomic_fetch_add_explicit(&w->stats.dropped, 1,
 			                          memory_order_relaxed);
@@ -113,44 +112,6 @@ send_ack(struct client *c, uint8_t type, uint16_t pid)
 	return client_send_packet(c, &p);
 }
 
-static bool
-rx_qos2_has(const struct session *s, uint16_t pid)
-{
-	for (size_t i = 0; i < s->n_rx_qos2; i++) {
-		if (s->rx_qos2[i] == pid) {
-			return true;
-		}
-	}
-	return false;
-}
-
-static int
-rx_qos2_add(struct session *s, uint16_t pid)
-{
-	if (s->n_rx_qos2 == s->cap_rx_qos2) {
-		size_t cap = s->cap_rx_qos2 == 0 ? 4 : s->cap_rx_qos2 * 2;
-		uint16_t *n = tern_realloc(s->rx_qos2, cap * sizeof(*n));
-		if (n == NULL) {
-			return TERN_ENOMEM;
-		}
-		s->rx_qos2 = n;
-		s->cap_rx_qos2 = cap;
-	}
-	s->rx_qos2[s->n_rx_qos2++] = pid;
-	return 0;
-}
-
-static void
-rx_qos2_remove(struct session *s, uint16_t pid)
-{
-	for (size_t i = 0; i < s->n_rx_qos2; i++) {
-		if (s->rx_qos2[i] == pid) {
-			s->rx_qos2[i] = s->rx_qos2[--s->n_rx_qos2];
-			return;
-		}
-	}
-}
-
 /* Checks that end the connection or drop the message; 1 = drop. */
 static int
 screen(struct client *c, const struct mqtt_publish *pub)
@@ -162,8 +123,9 @@ screen(struct client *c, const struct mqtt_publish *pub)
 		return TERN_EPROTO;
 	}
 	if (srv->max_payload != 0 && pub->payload.len > srv->max_payload) {
-		log_msg(LOG_INFO, "Dropped a %zu-byte message from %.*s: over "
-		                  "message_size_limit.",
+		log_msg(LOG_INFO,
+		        "Dropped a %zu-byte message from %.*s: over "
+		        "message_size_limit.",
 		        pub->payload.len, (int)c->session->id_len,
 		        c->session->id);
 		atomic_fetch_add_explicit(&c->w->stats.dropped, 1,
@@ -189,7 +151,8 @@ handle_publish(struct client *c, const struct mqtt_packet *p)
 	}
 	/* [MQTT-4.3.3-2] a QoS 2 id already received is not delivered
 	 * again until its PUBREL. */
-	if (err == 0 && !(pub->qos == 2 && rx_qos2_has(s, pub->pid))) {
+	if (err == 0 &&
+	    !(pub->qos == 2 && pidmap_get(&s->rx_qos2, pub->pid, NULL))) {
 		m = msg_new(pub->topic, pub->payload, span_make("", 0),
 		            pub->qos, pub->retain);
 		if (m == NULL) {
@@ -199,7 +162,8 @@ handle_publish(struct client *c, const struct mqtt_packet *p)
 		m->received_ms = c->w->now_ms;
 		route_message(c->w, m);
 		msg_unref(m);
-		if (pub->qos == 2 && rx_qos2_add(s, pub->pid) != 0) {
+		if (pub->qos == 2 &&
+		    pidmap_put(&s->rx_qos2, pub->pid, NULL) == TERN_ENOMEM) {
 			c->why = "out of memory";
 			return TERN_ENOMEM;
 		}
@@ -218,6 +182,6 @@ handle_pubrel(struct client *c, const struct mqtt_packet *p)
 {
 	/* [MQTT-4.3.3-2] PUBREL ends the exchange; answer PUBCOMP even for
 	 * an id we no longer hold (a resent PUBREL). */
-	rx_qos2_remove(c->session, p->u.ack.pid);
+	pidmap_del(&c->session->rx_qos2, p->u.ack.pid);
 	return send_ack(c, MQTT_PUBCOMP, p->u.ack.pid);
 }

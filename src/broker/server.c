@@ -35,8 +35,7 @@ load_passwords(struct server *srv, char *err, size_t errlen)
 	if (srv->cfg->password_file == NULL) {
 		return 0;
 	}
-	return passwd_load(srv->cfg->password_file, &srv->passwd, err,
-	                   errlen);
+	return passwd_load(srv->cfg->password_file, &srv->passwd, err, errlen);
 }
 
 static int
@@ -162,14 +161,12 @@ server_free(struct server *srv)
 	if (srv == NULL) {
 		return;
 	}
-	for (unsigned i = 0; srv->workers != NULL && i < srv->n_workers;
-	     i++) {
+	for (unsigned i = 0; srv->workers != NULL && i < srv->n_workers; i++) {
 		if (srv->workers[i] != NULL && srv->workers[i]->out != NULL) {
 			worker_fini(srv->workers[i]);
 		}
 	}
-	for (unsigned i = 0; srv->workers != NULL && i < srv->n_workers;
-	     i++) {
+	for (unsigned i = 0; srv->workers != NULL && i < srv->n_workers; i++) {
 		tern_free(srv->workers[i]);
 	}
 	tern_free(srv->workers);

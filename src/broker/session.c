@@ -93,8 +93,7 @@ free_entries(struct list *l)
 {
 	struct list *pos, *tmp;
 
-	list_for_each_safe(pos, tmp, l)
-	{
+	list_for_each_safe (pos, tmp, l) {
 		qent_free(LIST_ENTRY(pos, struct qent, link));
 	}
 }
@@ -103,15 +102,13 @@ void
 session_destroy(struct worker *w, struct session *s, bool unregister)
 {
 	struct sub *sub, *next;
-	struct sub_ref ref = {.worker = w->idx, .slot = s->slot,
-	                      .gen = s->gen};
+	struct sub_ref ref = {.worker = w->idx, .slot = s->slot, .gen = s->gen};
 
 	for (sub = s->subs; sub != NULL; sub = next) {
 		next = sub->next;
 		/* (void): ENOTFOUND cannot happen for our own list. */
-		(void)router_unsubscribe(w->srv->router,
-		                         span_make(sub->filter, sub->len),
-		                         &ref);
+		(void)router_unsubscribe(
+		        w->srv->router, span_make(sub->filter, sub->len), &ref);
 		tern_free(sub);
 	}
 	if (unregister) {
@@ -125,7 +122,8 @@ session_destroy(struct worker *w, struct session *s, bool unregister)
 	w->slots[s->slot].gen++;
 	w->slots[s->slot].next_free = w->free_slot;
 	w->free_slot = s->slot;
-	tern_free(s->rx_qos2);
+	pidmap_fini(&s->rx_qos2);
+	pidmap_fini(&s->out_pids);
 	tern_free(s->id);
 	tern_free(s);
 }

@@ -172,8 +172,8 @@ handle_unsubscribe(struct client *c, const struct mqtt_packet *p)
 {
 	const struct mqtt_unsubscribe *un = &p->u.unsubscribe;
 	struct session *s = c->session;
-	struct sub_ref ref = {.worker = c->w->idx, .slot = s->slot,
-	                      .gen = s->gen};
+	struct sub_ref ref = {
+	        .worker = c->w->idx, .slot = s->slot, .gen = s->gen};
 	struct mqtt_packet ack = {.type = MQTT_UNSUBACK};
 	struct rd r = rd_make(un->payload);
 	struct span f;

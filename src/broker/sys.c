@@ -30,8 +30,8 @@ sum(const struct server *srv, struct totals *t)
 		                                      memory_order_relaxed);
 		t->bytes_sent += atomic_load_explicit(&s->bytes_sent,
 		                                      memory_order_relaxed);
-		t->dropped += atomic_load_explicit(&s->dropped,
-		                                   memory_order_relaxed);
+		t->dropped +=
+		        atomic_load_explicit(&s->dropped, memory_order_relaxed);
 		t->connected += atomic_load_explicit(&s->connected,
 		                                     memory_order_relaxed);
 		t->disconnected += atomic_load_explicit(&s->disconnected,

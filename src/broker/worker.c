@@ -45,8 +45,9 @@ on_accept(struct loop_watch *watch, uint32_t events)
 		if (ls->cfg->max_connections >= 0 &&
 		    atomic_load(&ls->count) >= ls->cfg->max_connections) {
 			close(fd);
-			log_msg(LOG_NOTICE, "connection refused: listener %u "
-			                    "at max_connections",
+			log_msg(LOG_NOTICE,
+			        "connection refused: listener %u "
+			        "at max_connections",
 			        (unsigned)ls->cfg->port);
 			continue;
 		}
@@ -160,8 +161,7 @@ worker_fini(struct worker *w)
 	struct list *pos, *tmp;
 	struct mpsc_node *n;
 
-	list_for_each_safe(pos, tmp, &w->clients)
-	{
+	list_for_each_safe (pos, tmp, &w->clients) {
 		struct client *c = LIST_ENTRY(pos, struct client, link);
 		c->graceful = true; /* shutting down is not a client failure */
 		client_finish_close(c);
@@ -194,18 +194,17 @@ worker_push(struct worker *from, struct worker *to, struct inbox_item *item)
 {
 	(void)from;
 	mpsc_push(&to->inbox, &item->node);
-	/* Full fence, then read the flag: pairs with the fence in
-	 * worker_sleep_prepare(); either the sleeper sees our push or we
-	 * see it sleeping and wake it. */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&to->sleeping, memory_order_relaxed)) {
+	/* seq_cst load after the seq_cst exchange in mpsc_push(): pairs with
+	 * the sleeper's seq_cst store of `sleeping` before it checks the
+	 * inbox. In the single total order either the sleeper sees our push
+	 * or we see it sleeping and wake it. */
+	if (atomic_load(&to->sleeping)) {
 		loop_wake(&to->loop);
 	}
 }
 
 void
-worker_queue_delivery(struct worker *w, uint32_t dest,
-                      const struct delivery *d)
+worker_queue_delivery(struct worker *w, uint32_t dest, const struct delivery *d)
 {
 	struct batch *b = w->out[dest];
 
@@ -388,8 +387,7 @@ tick(struct worker *w)
 	struct list *pos;
 	uint64_t connect_ms = 1000u * (uint64_t)cfg->connect_timeout;
 
-	list_for_each(pos, &w->clients)
-	{
+	list_for_each (pos, &w->clients) {
 		struct client *c = LIST_ENTRY(pos, struct client, link);
 		uint64_t idle = w->now_ms - c->last_rx_ms;
 
@@ -426,8 +424,8 @@ housekeeping(struct worker *w)
 	}
 	if (w->idx == 0 && w->srv->cfg->sys_interval > 0 &&
 	    w->now_ms >= w->next_sys_ms) {
-		w->next_sys_ms = w->now_ms +
-		                 1000u * (uint64_t)w->srv->cfg->sys_interval;
+		w->next_sys_ms =
+		        w->now_ms + 1000u * (uint64_t)w->srv->cfg->sys_interval;
 		sys_publish(w);
 	}
 }
@@ -438,9 +436,8 @@ turn(struct worker *w)
 	struct router *r = w->srv->router;
 	int timeout = next_timeout(w);
 
-	atomic_store_explicit(&w->sleeping, 1, memory_order_relaxed);
-	/* Pairs with the fence in worker_push(). */
-	atomic_thread_fence(memory_order_seq_cst);
+	/* seq_cst: pairs with the load in worker_push(). */
+	atomic_store(&w->sleeping, 1);
 	if (!mpsc_empty(&w->inbox)) {
 		timeout = 0;
 	}
@@ -467,8 +464,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	router_online(w->srv->router, w->idx);
-	while (!atomic_load_explicit(&w->srv->stopping,
-	                             memory_order_acquire)) {
+	while (!atomic_load_explicit(&w->srv->stopping, memory_order_acquire)) {
 		turn(w);
 	}
 	push_batches(w);

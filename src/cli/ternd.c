@@ -12,8 +12,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "broker/broker.h"
 #include "base/log.h"
+#include "broker/broker.h"
 
 struct opts {
 	const char *conf;
@@ -24,17 +24,18 @@ struct opts {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "tern version %s\n\n"
-	           "ternd is an MQTT 3.1 / 3.1.1 broker.\n\n"
-	           "Usage: ternd [-c config_file] [-p port] [-v]\n\n"
-	           " -c : read the configuration from a file (mosquitto.conf "
-	           "syntax).\n"
-	           "      Without it ternd listens on 127.0.0.1:1883.\n"
-	           " -p : listen on this port (adds a listener when the "
-	           "configuration has some).\n"
-	           " -v : verbose: log everything.\n"
-	           " -h : this help.\n"
-	           " --version : print the version and exit.\n",
+	fprintf(f,
+	        "tern version %s\n\n"
+	        "ternd is an MQTT 3.1 / 3.1.1 broker.\n\n"
+	        "Usage: ternd [-c config_file] [-p port] [-v]\n\n"
+	        " -c : read the configuration from a file (mosquitto.conf "
+	        "syntax).\n"
+	        "      Without it ternd listens on 127.0.0.1:1883.\n"
+	        " -p : listen on this port (adds a listener when the "
+	        "configuration has some).\n"
+	        " -v : verbose: log everything.\n"
+	        " -h : this help.\n"
+	        " --version : print the version and exit.\n",
 	        TERN_VERSION);
 }
 
@@ -122,10 +123,24 @@ load_config(struct config *cfg, const struct opts *o)
 	return 0;
 }
 
+/* The configuration's warnings, one "FILE:LINE: text" per line. */
+static void
+log_warnings(const char *w)
+{
+	while (w != NULL && *w != '\0') {
+		const char *nl = strchr(w, '\n');
+		int n = nl != NULL ? (int)(nl - w) : (int)strlen(w);
+
+		log_msg(LOG_WARN, "Warning: %.*s", n, w);
+		w = nl != NULL ? nl + 1 : w + n;
+	}
+}
+
 static int
 open_log(const struct config *cfg, bool verbose)
 {
-	struct log_settings ls = {.mask = cfg->log_type, .fd = 2,
+	struct log_settings ls = {.mask = cfg->log_type,
+	                          .fd = 2,
 	                          .timestamp = cfg->log_timestamp};
 	const char *d = cfg->log_dest;
 
@@ -147,6 +162,7 @@ open_log(const struct config *cfg, bool verbose)
 		fclose(f);
 	}
 	log_setup(&ls);
+	log_warnings(cfg->warnings);
 	return 0;
 }
 
