@@ -38,9 +38,11 @@ mpsc_push(struct mpsc *q, struct mpsc_node *n)
 	struct mpsc_node *prev;
 
 	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-	/* acq_rel: the release publishes @n's contents to the consumer that
-	 * loads head; the acquire orders us after the previous producer. */
-	prev = atomic_exchange_explicit(&q->head, n, memory_order_acq_rel);
+	/* seq_cst (a full barrier on x86 anyway): publishes @n's contents to
+	 * the consumer, orders us after the previous producer, and takes part
+	 * in the wake-up protocol's total order with the sleeper's seq_cst
+	 * store of its flag (see worker_push). */
+	prev = atomic_exchange(&q->head, n);
 	/* Release pairs with the consumer's acquire load of ->next. */
 	atomic_store_explicit(&prev->next, n, memory_order_release);
 }
@@ -49,7 +51,8 @@ mpsc_push(struct mpsc *q, struct mpsc_node *n)
 static inline bool
 mpsc_empty(struct mpsc *q)
 {
-	/* seq_cst pairs with the sleeper's fence in the wake-up protocol. */
+	/* seq_cst: pairs with the producers' seq_cst exchange in the wake-up
+	 * protocol (a sleeper stores its flag, then looks here). */
 	return atomic_load(&q->head) == &q->stub;
 }
 
