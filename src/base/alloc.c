@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static atomic_size_t in_use;      /* pairs with itself: relaxed counters */
+static atomic_size_t in_use; /* pairs with itself: relaxed counters */
 static atomic_long fail_countdown = -1;
 
 static int

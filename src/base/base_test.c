@@ -12,8 +12,8 @@
 static void
 test_varint_roundtrip(void)
 {
-	static const uint32_t vals[] = {0, 127, 128, 16383, 16384, 2097151,
-	                                2097152, 268435455};
+	static const uint32_t vals[] = {0,     127,     128,     16383,
+	                                16384, 2097151, 2097152, 268435455};
 	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
 		uint8_t b[4];
 		struct wr w = wr_make(b, sizeof b);

@@ -20,7 +20,8 @@ struct buf {
 void buf_init(struct buf *b);
 /* buf_fini() - frees the storage; @b is empty and reusable after. */
 void buf_fini(struct buf *b);
-/* buf_reserve() - room for @n more bytes after the live ones. 0 or TERN_ENOMEM. */
+/* buf_reserve() - room for @n more bytes after the live ones. 0 or TERN_ENOMEM.
+ */
 int buf_reserve(struct buf *b, size_t n);
 /* buf_append() - copy @s to the end. 0 or TERN_ENOMEM. */
 int buf_append(struct buf *b, struct span s);

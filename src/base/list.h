@@ -11,7 +11,7 @@ struct list {
 	struct list *next, *prev;
 };
 
-#define LIST_ENTRY(ptr, type, member)                                          \
+#define LIST_ENTRY(ptr, type, member) \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 static inline void
@@ -57,11 +57,11 @@ list_first(const struct list *l)
 	return list_empty(l) ? NULL : l->next;
 }
 
-#define list_for_each(pos, head)                                               \
+#define list_for_each(pos, head) \
 	for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
 
-#define list_for_each_safe(pos, tmp, head)                                     \
-	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head);       \
+#define list_for_each_safe(pos, tmp, head)                               \
+	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head); \
 	     (pos) = (tmp), (tmp) = (pos)->next)
 
 #endif

@@ -39,8 +39,8 @@ log_msg(enum log_level level, const char *fmt, ...)
 		return;
 	}
 	if (settings.timestamp) {
-		k = snprintf(line, sizeof line, "%lld: ",
-		             (long long)time(NULL));
+		k = snprintf(line, sizeof line,
+		             "%lld: ", (long long)time(NULL));
 		n = k > 0 ? (size_t)k : 0;
 	}
 	va_start(ap, fmt);

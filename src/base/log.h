@@ -31,6 +31,7 @@ bool log_enabled(enum log_level level);
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-void log_msg(enum log_level level, const char *fmt, ...);
+void
+log_msg(enum log_level level, const char *fmt, ...);
 
 #endif

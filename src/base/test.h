@@ -21,40 +21,42 @@ struct t_case {
 
 static int t_case_failed;
 
-#define T_CHECK(cond)                                                          \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			        __LINE__, #cond);                              \
-			t_case_failed = 1;                                     \
-			return;                                                \
-		}                                                              \
+#define T_CHECK(cond)                                                      \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			(void)fprintf(stderr, "%s:%d: check failed: %s\n", \
+			              __FILE__, __LINE__, #cond);          \
+			t_case_failed = 1;                                 \
+			return;                                            \
+		}                                                          \
 	} while (0)
 
 #define T_CHECK_INT(a, b)                                                      \
 	do {                                                                   \
 		long long t_a_ = (long long)(a), t_b_ = (long long)(b);        \
 		if (t_a_ != t_b_) {                                            \
-			fprintf(stderr, "%s:%d: %s == %s: %lld != %lld\n",     \
-			        __FILE__, __LINE__, #a, #b, t_a_, t_b_);       \
+			(void)fprintf(stderr,                                  \
+			              "%s:%d: %s == %s: %lld != %lld\n",       \
+			              __FILE__, __LINE__, #a, #b, t_a_, t_b_); \
 			t_case_failed = 1;                                     \
 			return;                                                \
 		}                                                              \
 	} while (0)
 
-#define T_CHECK_MEM(p, q, n)                                                   \
-	do {                                                                   \
-		if (memcmp((p), (q), (n)) != 0) {                              \
-			fprintf(stderr, "%s:%d: bytes differ: %s vs %s\n",     \
-			        __FILE__, __LINE__, #p, #q);                   \
-			t_case_failed = 1;                                     \
-			return;                                                \
-		}                                                              \
+#define T_CHECK_MEM(p, q, n)                                             \
+	do {                                                             \
+		if (memcmp((p), (q), (n)) != 0) {                        \
+			(void)fprintf(stderr,                            \
+			              "%s:%d: bytes differ: %s vs %s\n", \
+			              __FILE__, __LINE__, #p, #q);       \
+			t_case_failed = 1;                               \
+			return;                                          \
+		}                                                        \
 	} while (0)
 
-#define T_CASE(f)                                                              \
-	{                                                                      \
-		#f, f                                                          \
+#define T_CASE(f)     \
+	{             \
+#f, f \
 	}
 
 static inline int
@@ -66,7 +68,7 @@ t_run(const struct t_case *cases, size_t n)
 		t_case_failed = 0;
 		cases[i].fn();
 		if (t_case_failed) {
-			fprintf(stderr, "FAIL %s\n", cases[i].name);
+			(void)fprintf(stderr, "FAIL %s\n", cases[i].name);
 			failed++;
 		} else {
 			passed++;
@@ -76,11 +78,11 @@ t_run(const struct t_case *cases, size_t n)
 	return failed == 0 ? 0 : 1;
 }
 
-#define T_MAIN(...)                                                            \
-	int main(void)                                                         \
-	{                                                                      \
-		static const struct t_case t_cases_[] = {__VA_ARGS__};         \
-		return t_run(t_cases_, sizeof t_cases_ / sizeof t_cases_[0]);  \
+#define T_MAIN(...)                                                           \
+	int main(void)                                                        \
+	{                                                                     \
+		static const struct t_case t_cases_[] = {__VA_ARGS__};        \
+		return t_run(t_cases_, sizeof t_cases_ / sizeof t_cases_[0]); \
 	}
 
 #endif

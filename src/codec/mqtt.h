@@ -326,7 +326,7 @@ struct codec_limits {
  * frame); TERN_EMALFORMED when the Remaining Length uses more than 4 bytes
  * or the type is 0; TERN_ETOOBIG when the packet would exceed
  * @lim->max_packet (known as soon as the length is read, before the body
- * arrives). Pure; thread: any.
+ * arrives). @lim may be NULL (no limit). Pure; thread: any.
  */
 int codec_frame(const uint8_t *buf, size_t len, const struct codec_limits *lim,
                 struct mqtt_fixed *out);
@@ -341,12 +341,14 @@ int codec_frame(const uint8_t *buf, size_t len, const struct codec_limits *lim,
  * one is needed, property ids allowed for the packet, duplicate properties,
  * property value ranges, SUBSCRIBE/UNSUBSCRIBE with no entries
  * [MQTT-3.8.3-3] [MQTT-3.10.3-2], wildcards in a PUBLISH topic
- * [MQTT-3.3.2-2], topic filter syntax [MQTT-4.7.1-*], packet types that do
- * not exist in @ver (AUTH before 5).
+ * [MQTT-3.3.2-2], packet types that do not exist in @ver (AUTH before 5).
+ * Topic filter syntax is NOT checked here: the broker answers a bad filter
+ * per entry (v5) or by closing (3.x), so it calls topic_check_filter().
  * Returns 0; TERN_EMALFORMED or TERN_EPROTO (the MQTT 5 distinction between
  * 0x81 and 0x82); TERN_ETOPIC for a bad topic name or filter; for CONNECT,
  * TERN_EVERSION when the protocol name is right but the level is not one we
- * speak (out->u.connect.ver then holds the level received) and
+ * speak (out->u.connect.ver then holds the level byte received, which may
+ * be outside enum mqtt_ver) and
  * TERN_EPROTO when the protocol name is wrong.
  * Spans in *out point into @body. Pure; thread: any.
  */

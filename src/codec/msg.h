@@ -15,14 +15,14 @@
 
 struct msg {
 	atomic_uint refs;
-	uint8_t qos;            /* as published */
-	bool retain;            /* as published */
-	bool has_expiry;        /* v5 Message Expiry Interval was given */
-	uint32_t expiry;        /* seconds, when has_expiry */
-	uint64_t received_ms;   /* monotonic ms at receipt */
-	struct span topic;      /* into data */
-	struct span payload;    /* into data */
-	struct span props;      /* forwardable v5 property entries, into data */
+	uint8_t qos;          /* as published */
+	bool retain;          /* as published */
+	bool has_expiry;      /* v5 Message Expiry Interval was given */
+	uint32_t expiry;      /* seconds, when has_expiry */
+	uint64_t received_ms; /* monotonic ms at receipt */
+	struct span topic;    /* into data */
+	struct span payload;  /* into data */
+	struct span props;    /* forwardable v5 property entries, into data */
 	uint8_t data[];
 };
 

@@ -19,7 +19,7 @@
 #include "../base/alloc.h"
 #include "../base/err.h"
 
-#define CONN_IOV_MAX 64
+#define CONN_IOV_MAX  64
 #define CONN_KEEP_BUF 4096
 
 void

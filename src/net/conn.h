@@ -26,9 +26,9 @@
 typedef void conn_release_fn(void *obj);
 
 struct conn_chunk {
-	const uint8_t *p;          /* NULL: the next len bytes of out.inline */
+	const uint8_t *p; /* NULL: the next len bytes of out.inline */
 	size_t len;
-	void *obj;                 /* released when the chunk is written */
+	void *obj; /* released when the chunk is written */
 	conn_release_fn *release;
 };
 
@@ -40,10 +40,10 @@ struct conn {
 	uint32_t chunk_head;
 	uint32_t chunk_count;
 	uint32_t chunk_cap;
-	size_t out_bytes;          /* queued and not yet written */
+	size_t out_bytes; /* queued and not yet written */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
-	char peer[48];             /* "address:port" for logs */
+	char peer[48]; /* "address:port" for logs */
 };
 
 /* conn_init() - adopt connected non-blocking socket @fd. */

@@ -18,8 +18,8 @@ static int
 open_one(const struct addrinfo *ai, char *err, size_t errlen)
 {
 	int one = 1;
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	                                       SOCK_CLOEXEC,
+	int fd = socket(ai->ai_family,
+	                ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	                ai->ai_protocol);
 	int e;
 
@@ -47,8 +47,8 @@ open_one(const struct addrinfo *ai, char *err, size_t errlen)
 }
 
 int
-listener_open(const char *addr, uint16_t port, int *fds, size_t *n,
-              char *err, size_t errlen)
+listener_open(const char *addr, uint16_t port, int *fds, size_t *n, char *err,
+              size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char portstr[8];
