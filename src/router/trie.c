@@ -56,6 +56,19 @@
 
 #define CTAB_MIN 4 /* smallest table, in slots */
 
+/*
+ * The writer's loads of shared fields. Relaxed: only writers store them,
+ * and r->lock orders each writer after the previous one (router_free()
+ * and private branches have no concurrent writer at all).
+ */
+#define WR_LOAD(p) atomic_load_explicit((p), memory_order_relaxed)
+
+/*
+ * Stores into a branch no reader can reach yet. Relaxed: the release
+ * store that links the branch's top into the trie publishes them.
+ */
+#define PRIV_STORE(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
+
 struct subs {
 	size_t n;
 	struct sub_ref ref[];
@@ -332,8 +345,7 @@ ctab_put(struct ctab *t, struct node *c)
 
 	assert(ctab_has_room(t));
 	for (;; i = (i + 1) & t->mask) {
-		/* Relaxed: only the writer stores slots. */
-		s = atomic_load_explicit(&t->slot[i], memory_order_relaxed);
+		s = WR_LOAD(&t->slot[i]);
 		if (s == NULL || s == TOMB) {
 			break;
 		}
@@ -356,8 +368,7 @@ ctab_rehash(const struct ctab *old)
 		return t;
 	}
 	for (size_t i = 0; i < ctab_slots(old); i++) {
-		/* Relaxed: only the writer stores slots. */
-		c = atomic_load_explicit(&old->slot[i], memory_order_relaxed);
+		c = WR_LOAD(&old->slot[i]);
 		if (c != NULL && c != TOMB) {
 			ctab_put(t, c);
 		}
@@ -370,8 +381,7 @@ ctab_delete(struct ctab *t, const struct node *c)
 {
 	uint32_t i = c->hash & t->mask;
 
-	/* Relaxed: only the writer stores slots. */
-	while (atomic_load_explicit(&t->slot[i], memory_order_relaxed) != c) {
+	while (WR_LOAD(&t->slot[i]) != c) {
 		i = (i + 1) & t->mask;
 	}
 	t->live--;
@@ -443,24 +453,22 @@ tree_free(struct node *top)
 	while (todo != NULL) {
 		n = todo;
 		todo = n->parent;
-		c = atomic_load_explicit(&n->plus, memory_order_relaxed);
+		c = WR_LOAD(&n->plus);
 		if (c != NULL) {
 			c->parent = todo;
 			todo = c;
 		}
-		t = atomic_load_explicit(&n->kids, memory_order_relaxed);
+		t = WR_LOAD(&n->kids);
 		for (size_t i = 0; t != NULL && i < ctab_slots(t); i++) {
-			c = atomic_load_explicit(&t->slot[i],
-			                         memory_order_relaxed);
+			c = WR_LOAD(&t->slot[i]);
 			if (c != NULL && c != TOMB) {
 				c->parent = todo;
 				todo = c;
 			}
 		}
 		tern_free(t);
-		tern_free(atomic_load_explicit(&n->subs, memory_order_relaxed));
-		tern_free(
-		        atomic_load_explicit(&n->multi, memory_order_relaxed));
+		tern_free(WR_LOAD(&n->subs));
+		tern_free(WR_LOAD(&n->multi));
 		tern_free(n);
 	}
 }
@@ -513,12 +521,12 @@ filter_is_valid(struct span f)
 	return true;
 }
 
-/* The writer's view of a child: relaxed, as only writers store. */
+/* The writer's view of a child. */
 static struct node *
 child_of(const struct node *n, struct span lv)
 {
 	if (level_is(lv, '+')) {
-		return atomic_load_explicit(&n->plus, memory_order_relaxed);
+		return WR_LOAD(&n->plus);
 	}
 	return find_named(n, lv.p, lv.len, level_hash(lv.p, lv.len));
 }
@@ -580,7 +588,7 @@ link_private(struct node *n, struct node *c)
 	struct ctab *t;
 
 	if (c->is_plus) {
-		atomic_store_explicit(&n->plus, c, memory_order_relaxed);
+		PRIV_STORE(&n->plus, c);
 		return 0;
 	}
 	t = ctab_new(1);
@@ -588,7 +596,7 @@ link_private(struct node *n, struct node *c)
 		return TERN_ENOMEM;
 	}
 	ctab_put(t, c);
-	atomic_store_explicit(&n->kids, t, memory_order_relaxed);
+	PRIV_STORE(&n->kids, t);
 	return 0;
 }
 
@@ -640,7 +648,7 @@ plan_subscribe(struct router *r, struct span f, const struct sub_ref *ref,
 		}
 	}
 	if (pl->top != NULL && !pl->top->is_plus) {
-		t = atomic_load_explicit(&pa.n->kids, memory_order_relaxed);
+		t = WR_LOAD(&pa.n->kids);
 		if (t == NULL || !ctab_has_room(t)) {
 			pl->tab = ctab_rehash(t);
 			if (pl->tab == NULL) {
@@ -649,9 +657,8 @@ plan_subscribe(struct router *r, struct span f, const struct sub_ref *ref,
 		}
 	}
 	pl->multi = pa.multi;
-	pl->set = subs_with(atomic_load_explicit(target_of(pl->leaf, pa.multi),
-	                                         memory_order_relaxed),
-	                    ref, &pl->replaced);
+	pl->set = subs_with(WR_LOAD(target_of(pl->leaf, pa.multi)), ref,
+	                    &pl->replaced);
 	if (pl->set == NULL) {
 		return TERN_ENOMEM;
 	}
@@ -692,12 +699,11 @@ commit_branch(struct router *r, struct node *n, struct node *c,
 		return;
 	}
 	if (tab == NULL) {
-		ctab_put(atomic_load_explicit(&n->kids, memory_order_relaxed),
-		         c);
+		ctab_put(WR_LOAD(&n->kids), c);
 		return;
 	}
 	ctab_put(tab, c);
-	old = atomic_load_explicit(&n->kids, memory_order_relaxed);
+	old = WR_LOAD(&n->kids);
 	/* Release pairs with the acquire load in find_named(). */
 	atomic_store_explicit(&n->kids, tab, memory_order_release);
 	if (old != NULL) {
@@ -720,7 +726,7 @@ subscribe_locked(struct router *r, struct span f, const struct sub_ref *ref,
 		return err;
 	}
 	target = target_of(pl.leaf, pl.multi);
-	old = atomic_load_explicit(target, memory_order_relaxed);
+	old = WR_LOAD(target);
 	/* Release pairs with the acquire load in report(). */
 	atomic_store_explicit(target, pl.set, memory_order_release);
 	if (pl.top != NULL) {
@@ -761,24 +767,18 @@ router_subscribe(struct router *r, struct span filter,
 static bool
 node_is_empty(const struct node *n)
 {
-	/* Relaxed: the writer's own view. */
-	return atomic_load_explicit(&n->kids, memory_order_relaxed) == NULL &&
-	       atomic_load_explicit(&n->plus, memory_order_relaxed) == NULL &&
-	       atomic_load_explicit(&n->subs, memory_order_relaxed) == NULL &&
-	       atomic_load_explicit(&n->multi, memory_order_relaxed) == NULL;
+	return WR_LOAD(&n->kids) == NULL && WR_LOAD(&n->plus) == NULL &&
+	       WR_LOAD(&n->subs) == NULL && WR_LOAD(&n->multi) == NULL;
 }
 
 /* Would @n be empty once its only content, the child @c, is gone? */
 static bool
 empty_without(const struct node *n, const struct node *c)
 {
-	const struct ctab *t =
-	        atomic_load_explicit(&n->kids, memory_order_relaxed);
-	const struct node *plus =
-	        atomic_load_explicit(&n->plus, memory_order_relaxed);
+	const struct ctab *t = WR_LOAD(&n->kids);
+	const struct node *plus = WR_LOAD(&n->plus);
 
-	if (atomic_load_explicit(&n->subs, memory_order_relaxed) != NULL ||
-	    atomic_load_explicit(&n->multi, memory_order_relaxed) != NULL) {
+	if (WR_LOAD(&n->subs) != NULL || WR_LOAD(&n->multi) != NULL) {
 		return false;
 	}
 	if (c->is_plus) {
@@ -832,7 +832,7 @@ unlink_node(struct router *r, struct node *c)
 		/* Release pairs with the acquire load in step_plus(). */
 		atomic_store_explicit(&n->plus, NULL, memory_order_release);
 	} else {
-		t = atomic_load_explicit(&n->kids, memory_order_relaxed);
+		t = WR_LOAD(&n->kids);
 		ctab_delete(t, c);
 		if (t->live == 0) {
 			/* Release pairs with the acquire in find_named(). */
@@ -859,7 +859,7 @@ unsubscribe_locked(struct router *r, struct span f, const struct sub_ref *ref)
 		return TERN_ENOTFOUND;
 	}
 	target = target_of(pa.n, pa.multi);
-	old = atomic_load_explicit(target, memory_order_relaxed);
+	old = WR_LOAD(target);
 	i = subs_find(old, ref);
 	if (old == NULL || i == old->n) {
 		return TERN_ENOTFOUND;
