@@ -10,7 +10,7 @@ if(TARGET ternd AND EXISTS ${TERN_PY})
         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
       set_tests_properties(py_${suite} PROPERTIES
         ENVIRONMENT "TERND=$<TARGET_FILE:ternd>"
-        TIMEOUT 900 LABELS integration)
+        TIMEOUT 900 LABELS "integration;tsan")
     endif()
   endforeach()
 endif()
