@@ -18,20 +18,25 @@
  *
  * Writers hold r->lock. Subscriber arrays are copy-on-write: a change
  * builds a new array, publishes it with one release store and retires the
- * old one. A new branch is built privately and published by one release
- * store of its top node. Child tables are copied (rehashed) only to grow
- * or shrink; in between, the single writer fills an empty slot in place
- * (release) and deletes by storing a tombstone, so a wide level ("devices/
- * <id>") costs O(1) per subscribe, not a copy of every sibling. A slot is
- * never emptied in place, and the table is kept under 3/4 full of nodes
- * and tombstones, so a reader's probe always ends at an empty slot.
- * Everything a change needs (nodes, tables, arrays, retire-list room) is
- * allocated before the first store, so an ENOMEM leaves the trie as it
- * was. Nodes left with nothing are unlinked and retired (pruned).
+ * old one (so a change to a filter with n subscribers costs O(n); fine for
+ * the usual few, the known limit for one filter shared by 10^5 sessions,
+ * which would want chunked arrays and a session index). A new branch is
+ * built privately and published by one release store of its top node.
+ * Child tables are copied (rehashed) only to grow or shrink; in between,
+ * the single writer fills an empty slot in place (release) and deletes by
+ * storing a tombstone, so a wide level ("devices/<id>") costs O(1) per
+ * subscribe, not a copy of every sibling. A slot is never emptied in
+ * place, and the table is kept under 3/4 full of nodes and tombstones, so
+ * a reader's probe always ends at an empty slot. Everything a change
+ * needs (nodes, tables, arrays, retire-list room) is allocated before the
+ * first store, so an ENOMEM leaves the trie as it was. Nodes left with
+ * nothing are unlinked and retired (pruned).
  *
  * Matching walks the trie depth-first without a stack: a node's parent
  * pointer and is_plus flag say where to resume, and the level to resume at
- * is found again in the topic by scanning back to the previous '/'. So a
+ * is found again in the topic by scanning back to the previous '/'. Nodes
+ * are never moved or replaced, only unlinked, so the parent of a node a
+ * reader stands on is the node it came from, still valid under QSBR. So a
  * match never allocates and never copies the topic, however many levels
  * or '+' branches there are, and each node is visited at most once, which
  * reports each (filter, subscriber) once.
