@@ -105,12 +105,18 @@ qsbr_online(struct qsbr *q, unsigned i)
 	assert(i < q->n_readers);
 	/* Acquire pairs with the seq_cst fetch_add in qsbr_retire(). */
 	e = atomic_load_explicit(&q->epoch, memory_order_acquire);
-	/* Relaxed: ordered by the fence below. */
+	/* Relaxed: published by the release half of the RMW below. */
 	atomic_store_explicit(&r->seen, e, memory_order_relaxed);
-	/* Pairs with the fence in reclaim_locked(): either the reclaimer
-	 * sees this reader online, or this reader's loads after the fence
-	 * see the unlinks done before that reclaim. */
-	atomic_thread_fence(memory_order_seq_cst);
+	/*
+	 * An RMW on the epoch (adding 0) pairs with the fetch_add of every
+	 * qsbr_retire(): RMWs on one object are totally ordered. If this one
+	 * comes after a retire's, its acquire makes the unlink before that
+	 * retire visible, so this reader cannot reach the retired object.
+	 * If it comes before, that retire's acquire makes the store above
+	 * visible to the reclaimer, which then waits for this reader. No
+	 * standalone fence needed (ThreadSanitizer does not model those).
+	 */
+	(void)atomic_fetch_add_explicit(&q->epoch, 0, memory_order_acq_rel);
 }
 
 void
@@ -140,11 +146,10 @@ reclaim_locked(struct qsbr *q)
 	if (q->head == q->len) {
 		return 0;
 	}
-	/* Pairs with the fence in qsbr_online(). */
-	atomic_thread_fence(memory_order_seq_cst);
+	/* The list lock orders this after the retires of the items. */
 	for (unsigned i = 0; i < q->n_readers; i++) {
 		/* Acquire pairs with the release stores of qsbr_quiescent()
-		 * and qsbr_offline(). */
+		 * and qsbr_offline() (and the RMW of qsbr_online()). */
 		uint64_t s = atomic_load_explicit(&q->readers[i].seen,
 		                                  memory_order_acquire);
 		if (s != 0 && s < min) {
@@ -287,8 +292,9 @@ qsbr_retire(struct qsbr *q, void *p, qsbr_free_fn *fn)
 		it = &q->items[q->len++];
 		it->p = p;
 		it->fn = fn;
-		/* seq_cst (a release) pairs with the acquire loads of the
-		 * epoch in qsbr_quiescent() and qsbr_online(). */
+		/* seq_cst (acquire and release) pairs with the acquire loads
+		 * of the epoch in qsbr_quiescent() and qsbr_online(), and with
+		 * the RMW in qsbr_online(). */
 		it->epoch = atomic_fetch_add(&q->epoch, 1) + 1;
 		/* Relaxed: see reclaim_locked(). */
 		atomic_store_explicit(&q->pending, q->len - q->head,
