@@ -208,7 +208,7 @@ test_clear_prunes_to_zero(void)
 	T_CHECK(t != NULL);
 	/* Widen one level so the index grows, then clear everything. */
 	for (unsigned i = 0; i < 500; i++) {
-		snprintf(topic, sizeof topic, "w/%u/x", i);
+		(void)snprintf(topic, sizeof topic, "w/%u/x", i);
 		m = mk(topic, "p");
 		T_CHECK(m != NULL);
 		T_CHECK_INT(retain_set(t, m), 0);
@@ -216,7 +216,7 @@ test_clear_prunes_to_zero(void)
 	}
 	T_CHECK_INT(retain_count(t), N_TOPICS + 500);
 	for (unsigned i = 0; i < 500; i++) {
-		snprintf(topic, sizeof topic, "w/%u/x", i);
+		(void)snprintf(topic, sizeof topic, "w/%u/x", i);
 		m = mk(topic, "");
 		T_CHECK(m != NULL);
 		T_CHECK_INT(retain_set(t, m), 0);
@@ -348,6 +348,19 @@ rnd(uint64_t *s)
 	return (uint32_t)(*s >> 16);
 }
 
+#define NAME_MAX_LEN 64 /* buffers for random names */
+
+/* Append @w to the NUL-terminated @out (NAME_MAX_LEN bytes). */
+static void
+append(char *out, const char *w)
+{
+	size_t at = strlen(out), n = strlen(w);
+
+	if (at + n < NAME_MAX_LEN) {
+		memcpy(out + at, w, n + 1);
+	}
+}
+
 /* A random name or filter of 1..5 levels over a small alphabet. */
 static void
 random_name(uint64_t *s, char *out, bool filter)
@@ -360,15 +373,15 @@ random_name(uint64_t *s, char *out, bool filter)
 		uint32_t k = rnd(s) % (filter ? 7 : 5);
 
 		if (i != 0) {
-			strcat(out, "/");
+			append(out, "/");
 		}
-		strcat(out, words[k]);
+		append(out, words[k]);
 		if (k == 6) {
 			break;
 		}
 	}
 	if (out[0] == '\0') {
-		strcpy(out, "cc");
+		append(out, "cc");
 	}
 }
 
@@ -388,11 +401,11 @@ count_hit(void *arg, struct msg *m)
 static void
 test_random_against_topic_match(void)
 {
-	static char tp[RAND_TOPICS][32];
+	static char tp[RAND_TOPICS][NAME_MAX_LEN];
 	static unsigned char hit[RAND_TOPICS];
 	struct retain *t = retain_new();
 	uint64_t seed = 0x2545f4914f6cdd1dULL;
-	char f[32];
+	char f[NAME_MAX_LEN];
 
 	T_CHECK(t != NULL);
 	for (uint32_t i = 0; i < RAND_TOPICS; i++) {
@@ -468,7 +481,7 @@ test_threads(void)
 	T_CHECK(mt.t != NULL);
 	T_CHECK_INT(pthread_create(&th, NULL, mt_matcher, &mt), 0);
 	for (unsigned i = 0; i < 20000; i++) {
-		snprintf(topic, sizeof topic, "t/%u/x", i % 97);
+		(void)snprintf(topic, sizeof topic, "t/%u/x", i % 97);
 		m = mk(topic, i % 3 == 2 ? "" : "p");
 		if (m == NULL || retain_set(mt.t, m) != 0) {
 			break;

@@ -111,8 +111,8 @@ references_agree(const char *const *filters_, size_t n, const char *topic)
 	for (size_t i = 0; i < n; i++) {
 		if (ref_match(filters_[i], topic) !=
 		    topic_match(span_str(filters_[i]), span_str(topic))) {
-			fprintf(stderr, "'%s' '%s': references differ\n",
-			        filters_[i], topic);
+			(void)fprintf(stderr, "'%s' '%s': references differ\n",
+			              filters_[i], topic);
 			return false;
 		}
 	}
@@ -133,15 +133,16 @@ hits_are_reference(struct router *r, const char *const *filters,
 			continue;
 		}
 		if (k >= h.n || h.ref[k].slot != i) {
-			fprintf(stderr, "topic '%s': missing filter '%s'\n",
-			        topic, filters[i]);
+			(void)fprintf(stderr,
+			              "topic '%s': missing filter '%s'\n",
+			              topic, filters[i]);
 			return false;
 		}
 		k++;
 	}
 	if (k != h.n) {
-		fprintf(stderr, "topic '%s': %zu hits, expected %zu\n", topic,
-		        h.n, k);
+		(void)fprintf(stderr, "topic '%s': %zu hits, expected %zu\n",
+		              topic, h.n, k);
 		return false;
 	}
 	return true;
@@ -215,8 +216,8 @@ hits_equal(struct router *r, const char *topic, const char *const *want)
 	match(r, topic, &h);
 	for (; want[n] != NULL; n++) {
 		if (n >= h.n || strcmp(filters[h.ref[n].slot], want[n]) != 0) {
-			fprintf(stderr, "topic '%s': want '%s'\n", topic,
-			        want[n]);
+			(void)fprintf(stderr, "topic '%s': want '%s'\n", topic,
+			              want[n]);
 			return false;
 		}
 	}
@@ -269,6 +270,19 @@ rnd(uint64_t *s)
 	return (uint32_t)(*s >> 16);
 }
 
+#define NAME_MAX_LEN 64 /* buffers for random names */
+
+/* Append @w to the NUL-terminated @out (NAME_MAX_LEN bytes). */
+static void
+append(char *out, const char *w)
+{
+	size_t at = strlen(out), n = strlen(w);
+
+	if (at + n < NAME_MAX_LEN) {
+		memcpy(out + at, w, n + 1);
+	}
+}
+
 static const char *const words[] = {"a", "b", "", "$s", "cc"};
 
 static void
@@ -282,15 +296,15 @@ random_name(uint64_t *s, char *out, bool filter)
 		const char *w = k < 5 ? words[k] : k == 5 ? "+" : "#";
 
 		if (i != 0) {
-			strcat(out, "/");
+			append(out, "/");
 		}
-		strcat(out, w);
+		append(out, w);
 		if (k == 6) {
 			break;
 		}
 	}
 	if (out[0] == '\0') { /* names and filters are never empty */
-		strcpy(out, "cc");
+		append(out, "cc");
 	}
 }
 
@@ -299,11 +313,11 @@ random_name(uint64_t *s, char *out, bool filter)
 static void
 test_random_against_reference(void)
 {
-	static char fbuf[RAND_FILTERS][64];
+	static char fbuf[RAND_FILTERS][NAME_MAX_LEN];
 	static const char *fl[RAND_FILTERS];
 	struct router *r = router_new(1);
 	uint64_t seed = 0x9e3779b97f4a7c15ULL;
-	char topic[64];
+	char topic[NAME_MAX_LEN];
 
 	T_CHECK(r != NULL);
 	for (size_t i = 0; i < RAND_FILTERS; i++) {
@@ -426,10 +440,10 @@ test_prune_to_zero(void)
 	/* A reader online keeps retired memory until it is quiescent. */
 	router_online(r, 1);
 	for (uint32_t i = 0; i < 3000; i++) {
-		snprintf(f, sizeof f, "dev/%u/%s", i,
-		         i % 3 == 0   ? "cmd"
-		         : i % 3 == 1 ? "+"
-		                      : "#");
+		(void)snprintf(f, sizeof f, "dev/%u/%s", i,
+		               i % 3 == 0   ? "cmd"
+		               : i % 3 == 1 ? "+"
+		                            : "#");
 		T_CHECK_INT(sub(r, f, i), 0);
 		T_CHECK_INT(sub(r, f, i + 100000), 0);
 	}
@@ -438,10 +452,10 @@ test_prune_to_zero(void)
 	}
 	T_CHECK_INT(router_count(r), 6000 + N_FILTERS);
 	for (uint32_t i = 0; i < 3000; i++) {
-		snprintf(f, sizeof f, "dev/%u/%s", i,
-		         i % 3 == 0   ? "cmd"
-		         : i % 3 == 1 ? "+"
-		                      : "#");
+		(void)snprintf(f, sizeof f, "dev/%u/%s", i,
+		               i % 3 == 0   ? "cmd"
+		               : i % 3 == 1 ? "+"
+		                            : "#");
 		T_CHECK_INT(unsub(r, f, i + 100000), 0);
 		T_CHECK_INT(unsub(r, f, i), 0);
 	}
@@ -466,13 +480,13 @@ test_wide_level(void)
 
 	T_CHECK(r != NULL);
 	for (uint32_t i = 0; i < 20000; i++) {
-		snprintf(f, sizeof f, "devices/%u/cmd", i);
+		(void)snprintf(f, sizeof f, "devices/%u/cmd", i);
 		T_CHECK_INT(sub(r, f, i), 0);
 	}
 	T_CHECK_INT(sub(r, "devices/+/cmd", 1000000), 0);
 	router_online(r, 0);
 	for (uint32_t i = 0; i < 20000; i += 997) {
-		snprintf(f, sizeof f, "devices/%u/cmd", i);
+		(void)snprintf(f, sizeof f, "devices/%u/cmd", i);
 		match(r, f, h);
 		T_CHECK_INT(h->n, 2);
 		T_CHECK_INT(h->ref[0].slot, i);
@@ -480,7 +494,7 @@ test_wide_level(void)
 	/* Remove all but a few: the table shrinks as it empties. */
 	for (uint32_t i = 0; i < 20000; i++) {
 		if (i % 5000 != 0) {
-			snprintf(f, sizeof f, "devices/%u/cmd", i);
+			(void)snprintf(f, sizeof f, "devices/%u/cmd", i);
 			T_CHECK_INT(unsub(r, f, i), 0);
 		}
 	}
@@ -619,7 +633,7 @@ fails_cleanly(struct router *r, const char *f, struct sub_ref ref, bool add)
 		}
 		if (err != TERN_ENOMEM || fp != fingerprint(r) ||
 		    count != router_count(r) || mem != alloc_in_use()) {
-			fprintf(stderr, "'%s' k=%ld err=%d\n", f, k, err);
+			(void)fprintf(stderr, "'%s' k=%ld err=%d\n", f, k, err);
 			return false;
 		}
 	}
@@ -642,14 +656,14 @@ test_out_of_memory(void)
 	T_CHECK(fails_cleanly(r, "a/b", q2, true)); /* replace */
 	T_CHECK(fails_cleanly(r, "+/new/#", sref(501), true));
 	for (uint32_t i = 0; i < 40; i++) { /* table growth at the root */
-		snprintf(f, sizeof f, "w%u/x", i);
+		(void)snprintf(f, sizeof f, "w%u/x", i);
 		T_CHECK(fails_cleanly(r, f, sref(600 + i), true));
 	}
 	T_CHECK(fails_cleanly(r, "a/b", q2, false));
 	T_CHECK(fails_cleanly(r, "new/branch/+/of/levels", sref(500), false));
 	T_CHECK(fails_cleanly(r, "+/new/#", sref(501), false));
 	for (uint32_t i = 0; i < 40; i++) { /* pruning, table shrink */
-		snprintf(f, sizeof f, "w%u/x", i);
+		(void)snprintf(f, sizeof f, "w%u/x", i);
 		T_CHECK(fails_cleanly(r, f, sref(600 + i), false));
 	}
 	T_CHECK_INT(router_count(r), N_FILTERS - 1);
@@ -775,7 +789,7 @@ mt_flip(struct router *r, struct mt_writer *w, size_t f, size_t s)
 	if (f < MT_N_FILTERS) {
 		fs = span_str(mt_filters[f]);
 	} else {
-		snprintf(name, sizeof name, "w/%zu/x", f - MT_N_FILTERS);
+		(void)snprintf(name, sizeof name, "w/%zu/x", f - MT_N_FILTERS);
 		fs = span_str(name);
 	}
 	err = w->on[f][s] ? router_unsubscribe(r, fs, &ref)
