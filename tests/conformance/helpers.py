@@ -235,3 +235,14 @@ def wait_closed_or_refused(c, timeout=5.0):
         return "closed"
     assert p.name == "SUBACK", "unexpected %r" % p
     return list(p.body[2:])
+
+
+def all_msgs(c, timeout=QUIET):
+    """Every PUBLISH that arrives until none has come for `timeout`."""
+    got = []
+    try:
+        while True:
+            got.append(recv_msg(c, timeout=timeout))
+    except socket.timeout:
+        pass
+    return got

@@ -8,8 +8,7 @@ import pytest
 
 from mqttraw import Client, connect, publish, subscribe, unsubscribe
 
-from .helpers import (Msg, pub, recv_msg, session, still_open, sub,
-                      nothing_received)
+from .helpers import pub, recv_msg, session, sub, nothing_received
 
 # Ill-formed UTF-8 [MQTT-1.5.3-1]: surrogate code points encoded in UTF-8,
 # overlong forms, bytes that never occur in UTF-8, truncated sequences and

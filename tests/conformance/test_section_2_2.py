@@ -4,8 +4,7 @@ import pytest
 import mqttraw
 from mqttraw import connect, packet, publish
 
-from .helpers import (closed_without_connack, ping, pub, recv_msg, session,
-                      sub, unsub)
+from .helpers import closed_without_connack, session
 
 # Reserved flag values the Server must put in the packets it sends
 # (Table 2.2).

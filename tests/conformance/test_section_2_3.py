@@ -1,12 +1,11 @@
 """MQTT 3.1.1 section 2.3.1: Packet Identifiers."""
-import struct
 
 import pytest
 
 import mqttraw
 from mqttraw import mqtt_str, publish, subscribe, unsubscribe
 
-from .helpers import (Msg, drop, pub, recv_msg, session, sub, unsub)
+from .helpers import drop, pub, recv_msg, session, sub
 
 
 @pytest.mark.parametrize("kind", ["publish_qos1", "publish_qos2",

@@ -1,6 +1,5 @@
 """MQTT 3.1.1 section 3.1: CONNECT, and the MQTT 3.1 ("MQIsdp", level 3)
 CONNECT that a 3.1.1 Server also accepts."""
-import socket
 import time
 
 import pytest
@@ -309,10 +308,10 @@ def test_mqtt_3_1_2_16_will_retain_0_published_not_retained(broker):
 
 
 def test_mqtt_3_1_2_17_will_retain_1_published_retained(broker):
+    w = watch(broker.port, "wr/t")
     c = session(broker.port, "wr", will=("wr/t", b"will", 1, True))
     drop(c)
-    w = watch(broker.port, "wr/dummy")   # wait for the drop to be seen
-    time.sleep(0.2)
+    assert recv_msg(w).payload == b"will"     # published now
     s = session(broker.port, "late")
     sub(s, [("wr/t", 1)])
     m = recv_msg(s)

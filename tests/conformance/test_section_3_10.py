@@ -1,23 +1,12 @@
 """MQTT 3.1.1 section 3.10: UNSUBSCRIBE."""
-import socket
 
 import pytest
 
 import mqttraw
 from mqttraw import mqtt_str, unsubscribe
 
-from .helpers import (QUIET, drop, expect, nothing_received, pub, recv_msg,
+from .helpers import (all_msgs, drop, expect, nothing_received, pub, recv_msg,
                       session, still_open, sub, unsub)
-
-
-def all_msgs(c, timeout=QUIET):
-    got = []
-    try:
-        while True:
-            got.append(recv_msg(c, timeout=timeout))
-    except socket.timeout:
-        pass
-    return got
 
 
 @pytest.mark.parametrize("first", [0xA0, 0xA1, 0xA3, 0xA6, 0xAA])

@@ -2,11 +2,10 @@
 import pytest
 
 import mqttraw
-from mqttraw import Client, connect, publish, subscribe
+from mqttraw import Client, connect, subscribe
 
-from .helpers import (closed_without_connack, connack_of,
-                      connack_then_close, connect_raw, disconnect, pub,
-                      raw_str, recv_msg, session, sub)
+from .helpers import (closed_without_connack, connack_of, connack_then_close,
+                      connect_raw, disconnect, pub, raw_str, session, sub)
 
 
 def test_mqtt_3_2_0_1_first_server_packet_is_connack(broker):

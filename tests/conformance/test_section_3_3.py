@@ -1,14 +1,13 @@
 """MQTT 3.1.1 section 3.3: PUBLISH."""
-import os
 import socket
 
 import pytest
 
 import mqttraw
-from mqttraw import Client, mqtt_str, publish
+from mqttraw import mqtt_str, publish
 
 from .helpers import (QUIET, disconnect, drop, nothing_received, ping, pub,
-                      recv_msg, session, still_open, sub)
+                      recv_msg, session, sub)
 
 
 def retained_for(port, flt, qos=2, cid="late"):

@@ -1,23 +1,12 @@
 """MQTT 3.1.1 section 3.8: SUBSCRIBE."""
-import socket
 
 import pytest
 
 import mqttraw
 from mqttraw import mqtt_str, subscribe
 
-from .helpers import (QUIET, expect, nothing_received, pub, recv_msg,
+from .helpers import (all_msgs, expect, nothing_received, pub, recv_msg,
                       session, still_open, sub)
-
-
-def all_msgs(c, timeout=QUIET):
-    got = []
-    try:
-        while True:
-            got.append(recv_msg(c, timeout=timeout))
-    except socket.timeout:
-        pass
-    return got
 
 
 @pytest.mark.parametrize("first", [0x80, 0x81, 0x83, 0x86, 0x8A])
