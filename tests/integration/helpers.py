@@ -343,21 +343,30 @@ class CliSub:
         self.lines.put(None)
 
     def ready(self, timeout=WAIT):
+        """Wait until the subscription is in place; returns the messages
+        (as get() tuples) that arrived before the first sync message, i.e.
+        the retained ones."""
+        before = []
         deadline = time.time() + timeout
         while time.time() < deadline:
             cli_pub(self.broker, self.sync, "sync")
             try:
                 while True:
-                    line = self.lines.get(timeout=0.2)
+                    line = self.lines.get(timeout=0.3)
                     if line is None:
                         raise AssertionError("mosquitto_sub exited: %s" %
                                              self.proc.stderr.read())
                     if line.startswith(self.sync + "|"):
-                        # drop any further sync lines later in get()
-                        return self
+                        return before
+                    before.append(self.parse(line))
             except queue.Empty:
                 pass
         raise AssertionError("mosquitto_sub never became ready")
+
+    @staticmethod
+    def parse(line):
+        t, q, r, p = line.split("|", 3)
+        return t, int(q), int(r), p
 
     def get(self, timeout=WAIT):
         """Next non-sync line split into (topic, qos, retain, payload)."""
@@ -368,8 +377,7 @@ class CliSub:
                 raise AssertionError("mosquitto_sub exited")
             if line.startswith(self.sync + "|"):
                 continue
-            t, q, r, p = line.split("|", 3)
-            return t, int(q), int(r), p
+            return self.parse(line)
 
     def kill(self):
         if self.proc.poll() is None:
