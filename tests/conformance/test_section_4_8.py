@@ -14,16 +14,16 @@ VIOLATIONS = {
     "unsubscribe_truncated": packet(0xA2, b"\x00\x01\x00\x05ab"),
     "pubrel_truncated": packet(0x62, b"\x00"),
     "disconnect_with_payload": packet(0xE0, b"\x00"),
+    "pubcomp_too_short": packet(0x70, b"\x00"),
 }
 
-# Packets only a Server may send, and fixed-size packets of the wrong
-# size.
+# Packets only a Server may send, and fixed-size packets that are too
+# long.
 VIOLATIONS_IGNORED_BY_MOSQUITTO = {
     "suback_from_client": packet(0x90, b"\x00\x01\x00"),
     "unsuback_from_client": packet(0xB0, b"\x00\x01"),
     "pingresp_from_client": packet(0xD0, b""),
     "puback_too_long": packet(0x40, b"\x00\x01\x00"),
-    "pubcomp_too_short": packet(0x70, b"\x00"),
     "pingreq_with_payload": packet(0xC0, b"\x00"),
 }
 
@@ -44,9 +44,9 @@ def test_mqtt_4_8_0_1_protocol_violation_closes(broker, case):
 
 
 # mosquitto 2.0.11 silently ignores SUBACK, UNSUBACK and PINGRESP sent by a
-# client, does not check the remaining length of PUBACK/PUBCOMP beyond the
-# packet identifier, and answers a PINGREQ with a non-zero remaining
-# length; the connection stays open in every case.
+# client, ignores bytes after the packet identifier of a PUBACK, and
+# answers a PINGREQ with a non-zero remaining length with a PINGRESP; the
+# connection stays open in every case.
 @pytest.mark.mosquitto_differs
 @pytest.mark.parametrize("case", sorted(VIOLATIONS_IGNORED_BY_MOSQUITTO))
 def test_mqtt_4_8_0_1_protocol_violation_closes_strict(broker, case):
