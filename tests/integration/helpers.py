@@ -122,10 +122,6 @@ class PahoClient:
             except OSError:
                 pass
 
-    @property
-    def is_running(self):
-        return self._thread is not None and self._thread.is_alive()
-
     # -- operations -------------------------------------------------------
     def subscribe(self, topic, qos=0):
         """topic: a filter or a list of (filter, qos). Returns granted list."""
@@ -185,21 +181,6 @@ class PahoClient:
             out.append(m)
             if m.topic == topic:
                 return out
-
-    def drain(self):
-        out = []
-        while True:
-            try:
-                out.append(self.messages.get_nowait())
-            except queue.Empty:
-                return out
-
-    def no_message(self, timeout=QUIET):
-        try:
-            m = self.messages.get(timeout=timeout)
-        except queue.Empty:
-            return True
-        raise AssertionError("unexpected message %s %r" % (m.topic, m.payload))
 
 
 def raw(broker, client_id=None, version=4, connect=True, **kw):
@@ -262,6 +243,31 @@ def sentinel(pub, sub, topic=None):
             m = sub.get(timeout=left)
         except queue.Empty:
             continue
+        if m.topic == topic and m.payload == token:
+            return got
+        got.append(m)
+
+
+def raw_publish(c, topic, payload=b"", qos=0, pid=1, retain=False):
+    """PUBLISH from a raw client and complete its QoS flow (PUBACK, or
+    PUBREC/PUBREL/PUBCOMP); other packets arriving meanwhile are dropped."""
+    c.send(mqttraw.publish(topic, payload, qos=qos, pid=pid, retain=retain))
+    if qos == 1:
+        raw_until(c, lambda p: p.name == "PUBACK" and p.pid() == pid)
+    elif qos == 2:
+        raw_until(c, lambda p: p.name == "PUBREC" and p.pid() == pid)
+        c.send(mqttraw.ack("pubrel", pid))
+        raw_until(c, lambda p: p.name == "PUBCOMP" and p.pid() == pid)
+
+
+def raw_sentinel(c, sub, topic="sentinel"):
+    """sentinel() with a raw client as the publisher (QoS 2, packet id
+    0xFFFE), so the marker follows that client's own messages."""
+    token = uid("s").encode()
+    raw_publish(c, topic, token, qos=2, pid=0xFFFE)
+    got = []
+    while True:
+        m = sub.get()
         if m.topic == topic and m.payload == token:
             return got
         got.append(m)

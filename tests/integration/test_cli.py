@@ -2,13 +2,11 @@
 tools, at both protocol levels."""
 import os
 import shutil
-import signal
 import tempfile
 
 import pytest
 
-from helpers import (CliSub, MOSQUITTO_SUB, cli_args, cli_pub, cli_sub,
-                     make_passwd, sentinel, uid)
+from helpers import CliSub, cli_pub, cli_sub, make_passwd, sentinel, uid
 
 VERSIONS = ["mqttv31", "mqttv311"]
 

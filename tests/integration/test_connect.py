@@ -2,14 +2,13 @@
 and what happens to a connection that never says CONNECT."""
 import os
 import shutil
-import socket
 import tempfile
 import time
 
 import pytest
 
 import mqttraw
-from helpers import (LEVEL, MQTTv31, MQTTv311, PROTOCOLS, PROTO_IDS, WAIT,
+from helpers import (MQTTv311, PROTOCOLS, PROTO_IDS, WAIT,
                      make_passwd, raw_subscribe, sentinel, uid)
 
 

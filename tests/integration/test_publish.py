@@ -9,7 +9,7 @@ import pytest
 import mqttraw
 from helpers import (MQTTv31, MQTTv311, PROTOCOLS, PROTO_IDS, WAIT,
                      go_offline, pub_fields, raw_quiet, raw_subscribe,
-                     sentinel, sentinel_many, uid)
+                     raw_sentinel, sentinel_many, uid)
 
 
 # -- acknowledgement flows ------------------------------------------------
@@ -134,7 +134,7 @@ def qos2_dup_flow(broker, rawf, pahof, version, repeats):
     assert p.expect("PUBREC").pid() == 5
     p.send(mqttraw.ack("pubrel", 5))
     assert p.expect("PUBCOMP").pid() == 5
-    got = sentinel(pahof(broker, uid()), sub)
+    got = raw_sentinel(p, sub)
     assert [(m.payload, m.qos) for m in got] == [(b"first", 2), (b"second", 2)]
 
 

@@ -3,7 +3,7 @@ wildcard matching, and '$' topics."""
 import pytest
 
 import mqttraw
-from helpers import (BROKER_KIND, pub_fields, raw_quiet, raw_subscribe,
+from helpers import (BROKER_KIND, pub_fields, raw_subscribe,
                      sentinel, sentinel_many, uid)
 
 

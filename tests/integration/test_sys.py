@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-import mqttraw
 from helpers import go_offline, raw_disconnect, uid
 
 REQUIRED = [
