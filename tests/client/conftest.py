@@ -1,0 +1,234 @@
+"""Fixtures for the client interop suite: a broker per test on a free
+loopback port, and helpers to run `tern`, the examples and mosquitto's
+clients against it.
+
+Environment:
+  TERN_TEST_BROKER_CMD  broker command (default "mosquitto"). It is run
+                        with "-c <conf>" appended, unless it contains
+                        "{conf}" or "{port}", which are substituted. The
+                        config is mosquitto.conf syntax (ternd reads it).
+  TERN_BIN              the tern binary (default build/tern)
+  TERN_EXAMPLES         directory of the built examples (build/examples)
+"""
+import os
+import queue
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+BROKER_CMD = os.environ.get("TERN_TEST_BROKER_CMD", "mosquitto")
+TERN = os.environ.get("TERN_BIN", os.path.join(ROOT, "build", "tern"))
+EXAMPLES = os.environ.get("TERN_EXAMPLES",
+                          os.path.join(ROOT, "build", "examples"))
+MOSQ_PUB = shutil.which("mosquitto_pub") or "/usr/bin/mosquitto_pub"
+MOSQ_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
+MOSQ_RR = shutil.which("mosquitto_rr") or "/usr/bin/mosquitto_rr"
+MOSQ_PASSWD = shutil.which("mosquitto_passwd")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Broker:
+    """A broker process listening on 127.0.0.1:port."""
+
+    def __init__(self, tmpdir, conf=(), port=None):
+        self.port = port or free_port()
+        self.tmpdir = str(tmpdir)
+        self.conf = os.path.join(self.tmpdir, "broker-%d.conf" % self.port)
+        lines = ["listener %d 127.0.0.1" % self.port]
+        if not any(l.startswith("allow_anonymous") for l in conf):
+            lines.append("allow_anonymous true")
+        lines += list(conf)
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.log_path = os.path.join(self.tmpdir, "broker-%d.log" % self.port)
+        self.proc = None
+        self.start()
+
+    def command(self):
+        if "{conf}" in BROKER_CMD or "{port}" in BROKER_CMD:
+            cmd = BROKER_CMD.format(conf=self.conf, port=self.port)
+            return shlex.split(cmd)
+        return shlex.split(BROKER_CMD) + ["-c", self.conf]
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.command(), stdout=self.log,
+                                     stderr=subprocess.STDOUT,
+                                     cwd=self.tmpdir)
+        if not wait_port(self.port):
+            self.stop()
+            raise RuntimeError("broker did not start:\n" + self.read_log())
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+@pytest.fixture
+def broker_factory(tmp_path):
+    started = []
+
+    def make(conf=(), port=None):
+        b = Broker(tmp_path, conf, port)
+        started.append(b)
+        return b
+
+    yield make
+    for b in started:
+        b.stop()
+
+
+@pytest.fixture
+def broker(broker_factory):
+    return broker_factory()
+
+
+class Proc:
+    """A background process whose stdout lines are collected as they come."""
+
+    def __init__(self, args, stdin=None):
+        self.args = args
+        self.p = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE,
+                                  stdin=subprocess.PIPE if stdin else None)
+        self.lines = queue.Queue()
+        self.out = []
+        self.err = b""
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+        if stdin:
+            self.p.stdin.write(stdin)
+            self.p.stdin.close()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.put(line)
+
+    def wait_line(self, pred, timeout=10.0):
+        """Wait for a stdout line for which pred(line) is true."""
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                line = self.lines.get(timeout=0.05)
+            except queue.Empty:
+                if self.p.poll() is not None and self.lines.empty():
+                    break
+                continue
+            self.out.append(line)
+            if pred(line):
+                return line
+        raise AssertionError("no matching line from %s; got %r, stderr %r"
+                             % (self.args, self.out,
+                                self.p.stderr.read() if self.p.poll()
+                                is not None else b""))
+
+    def finish(self, timeout=15.0):
+        """Wait for the exit; returns (rc, stdout lines, stderr)."""
+        try:
+            rc = self.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            raise
+        self.t.join(timeout=5)
+        while not self.lines.empty():
+            self.out.append(self.lines.get())
+        self.err = self.p.stderr.read()
+        return rc, self.out, self.err
+
+    def kill(self, sig=None):
+        if self.p.poll() is None:
+            if sig is None:
+                self.p.kill()
+            else:
+                self.p.send_signal(sig)
+
+
+def is_debug(line):
+    return line.startswith(b"Client ") or line.startswith(b"Subscribed")
+
+
+def messages(lines):
+    """Stdout lines less the -d protocol trace."""
+    return [l for l in lines if not is_debug(l)]
+
+
+STDBUF = shutil.which("stdbuf")
+
+
+def start_sub(args):
+    """Start a subscriber with -d; return once its SUBACK is in.
+    mosquitto_sub buffers stdout on a pipe, so it runs line-buffered."""
+    if STDBUF is not None and not args[0].endswith("tern"):
+        args = [STDBUF, "-oL"] + args
+    p = Proc(args + ["-d"])
+    p.wait_line(lambda l: l.startswith(b"Subscribed"))
+    return p
+
+
+def run(args, timeout=20, stdin=None):
+    return subprocess.run(args, capture_output=True, timeout=timeout,
+                          input=stdin)
+
+
+@pytest.fixture
+def passwd_file():
+    """make(users) -> path of a mosquitto_passwd file for {user: password},
+    in a directory a broker that drops root privileges can still read."""
+    if MOSQ_PASSWD is None:
+        pytest.skip("mosquitto_passwd not installed")
+    d = tempfile.mkdtemp(prefix="tern-client-pw-")
+    os.chmod(d, 0o755)
+    path = os.path.join(d, "passwd")
+
+    def make(users):
+        for i, (user, pw) in enumerate(sorted(users.items())):
+            args = [MOSQ_PASSWD, "-b"] + (["-c"] if i == 0 else [])
+            subprocess.run(args + [path, user, pw], check=True,
+                           capture_output=True)
+        os.chmod(path, 0o644)
+        return path
+
+    yield make
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def tern():
+    if not os.access(TERN, os.X_OK):
+        pytest.skip("tern binary not built: %s" % TERN)
+    return TERN
