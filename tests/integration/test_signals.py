@@ -46,20 +46,22 @@ def test_sigterm_under_load(broker_factory, pahof):
     sub.subscribe("load/#", 1)
     stop = threading.Event()
 
-    def blast():
+    conns = []
+    for _ in range(4):
         c = mqttraw.Client(b.port)
+        c.connect(uid())
+        conns.append(c)
+
+    def blast(c):
+        i = 0
         try:
-            c.connect(uid())
-            i = 0
             while not stop.is_set():
                 c.send(mqttraw.publish("load/x", b"p" * 512, qos=1, pid=i % 65535 + 1))
                 i += 1
         except OSError:
-            pass
-        finally:
-            c.close()
+            pass       # the broker went away
 
-    threads = [threading.Thread(target=blast, daemon=True) for _ in range(4)]
+    threads = [threading.Thread(target=blast, args=(c,), daemon=True) for c in conns]
     for t in threads:
         t.start()
     sub.get()                         # traffic is flowing
@@ -67,6 +69,8 @@ def test_sigterm_under_load(broker_factory, pahof):
     stop.set()
     for t in threads:
         t.join(5)
+    for c in conns:
+        c.close()
     assert rc == 0
     assert took < PROMPT, took
 
