@@ -291,3 +291,21 @@ def test_connect_timeout_spares_connected_clients(broker_factory):
     c.send(mqttraw.PINGREQ)
     c.expect("PINGRESP")
     c.close()
+
+
+# -- max_keepalive --------------------------------------------------------
+
+@pytest.mark.tern_only
+@pytest.mark.parametrize("version", [3, 4], ids=["v31", "v311"])
+def test_max_keepalive_refuses_longer_keepalive(broker_factory, version):
+    """max_keepalive 10: a 3.x client asking for a longer keep-alive, or for
+    none (0), is refused with CONNACK 2, since 3.x cannot be told a shorter
+    one; 10 or less is accepted. (mosquitto 2.0.11 applies max_keepalive to
+    MQTT 5 clients only and accepts all of these.)"""
+    b = broker_factory(["max_keepalive 10"])
+    for ka, rc in ((10, 0), (5, 0), (11, 2), (60, 2), (0, 2)):
+        c = mqttraw.Client(b.port)
+        assert connack_rc(c.connect(uid(), version=version, keepalive=ka)) == rc, ka
+        if rc:
+            assert c.closed()
+        c.close()

@@ -9,7 +9,7 @@ import pytest
 import mqttraw
 from helpers import (MQTTv31, MQTTv311, PROTOCOLS, PROTO_IDS, WAIT,
                      go_offline, pub_fields, raw_quiet, raw_subscribe,
-                     raw_sentinel, sentinel_many, uid)
+                     raw_publish, raw_sentinel, sentinel_many, uid)
 
 
 # -- acknowledgement flows ------------------------------------------------
@@ -388,3 +388,22 @@ def test_max_queued_messages_online_newest_dropped(broker_factory, rawf, pahof):
     assert got == [b"%d" % i for i in range(len(got))], "newest must be dropped"
     pub.publish(topic, b"after", qos=1)
     assert [f[2] for f in collect(slow, 1)] == [b"after"]
+
+
+# -- message_size_limit ---------------------------------------------------
+
+def test_message_size_limit_drops_larger_payloads(broker_factory, rawf, pahof):
+    """message_size_limit 1000: a payload of up to 1000 bytes is delivered;
+    a larger one is acknowledged (the publisher's flow completes, at QoS 1
+    and 2) but not delivered, and the connection stays up."""
+    b = broker_factory(["message_size_limit 1000"])
+    topic = "size/" + uid()
+    sub = pahof(b, uid())
+    sub.subscribe([(topic, 2), ("sentinel", 2)])
+    p = rawf(b)
+    pid = 0
+    for n, qos in ((1000, 1), (1001, 1), (5000, 2), (999, 2), (4000, 0)):
+        pid += 1
+        raw_publish(p, topic, b"z" * n, qos=qos, pid=pid)
+    got = raw_sentinel(p, sub)
+    assert sorted(len(m.payload) for m in got) == [999, 1000]

@@ -170,3 +170,21 @@ def test_mqtt_3_1_2_7_retained_outlives_sessions(broker, rawf, pahof):
     p.send(mqttraw.DISCONNECT)
     assert p.closed()
     assert [m.payload for m in retained_for(pahof, broker, topic)] == [b"stays"]
+
+
+@pytest.mark.parametrize("qos", [0, 1])
+def test_retain_available_false_refuses_retained_publish(broker_factory, rawf, pahof, qos):
+    """retain_available false: a PUBLISH with RETAIN=1 closes the connection
+    (3.x has no reason code to refuse it) and nothing is stored; non-retained
+    publishing still works."""
+    b = broker_factory(["retain_available false"])
+    topic = "ret/" + uid()
+    c = rawf(b)
+    c.send(mqttraw.publish(topic, b"no", qos=qos, retain=True, pid=1))
+    assert c.closed()
+    ok = pahof(b, uid())
+    ok.subscribe(topic, 1)
+    ok.publish(topic, b"plain", qos=1)
+    m = ok.get()
+    assert (m.payload, m.retain) == (b"plain", False)
+    assert retained_for(pahof, b, topic) == []
