@@ -108,8 +108,10 @@ class Raw(mqttraw.Client):
             assert p.name in allow, "%s: unexpected %r before close" % (
                 what, p)
             if p.name == "CONNACK":
-                assert p.body[-1] != 0, "%s: CONNACK accepted it: %r" % (
-                    what, p)
+                # The return / reason code is the second byte in both
+                # the 3.1.1 and the 5.0 layout.
+                assert len(p.body) >= 2 and p.body[1] != 0, \
+                    "%s: CONNACK accepted it: %r" % (what, p)
         self.close_time = time.time() - t0
         return got
 
