@@ -87,6 +87,12 @@ class PahoClient:
         """Connect and wait for CONNACK; returns (flags dict, rc)."""
         self.c.connect(self.broker.host, self.broker.port, self.keepalive)
         self._thread = threading.Thread(target=self._run, daemon=True)
+        # paho writes queued packets from the caller's thread when it
+        # believes no network thread runs (its _thread is None). Two
+        # threads writing at once can swap packets on the wire, so tell
+        # paho about ours: publish() then only wakes the loop thread,
+        # which does all the writing, in order.
+        self.c._thread = self._thread
         self._thread.start()
         flags, rc = self.connacks.get(timeout=WAIT)
         if expect_rc is not None:
