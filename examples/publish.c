@@ -30,7 +30,6 @@ main(int argc, char **argv)
 	         .val = "publish.c",
 	         .val_len = 9},
 	};
-	struct tern_props props = {pv, 2};
 
 	tern_options_init(&o);
 	o.host = argc > 1 ? argv[1] : "localhost";
@@ -42,8 +41,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	/* Blocks until PUBACK (QoS 1); a refusal comes back as an error. */
-	err = tern_publish(c, topic, text, strlen(text), 1, false, &props);
+	/* Blocks until PUBACK (QoS 1); a refusal comes back as an error.
+	 * tern_publish() is the short form for messages without properties. */
+	struct tern_pub m = {.topic = topic,
+	                     .payload = text,
+	                     .len = strlen(text),
+	                     .qos = 1,
+	                     .props = {pv, 2}};
+
+	err = tern_publish_ex(c, &m);
 	if (err != 0) {
 		fprintf(stderr, "publish failed: %s (reason %d)\n",
 		        tern_strerror(err), tern_last_reason(c));

@@ -57,8 +57,8 @@ main(int argc, char **argv)
 		int n = snprintf(text, sizeof text, "sent at QoS %d", qos);
 
 		/* Returns once the flow of this QoS is complete. */
-		if (tern_publish(c, "example/qos", text, (size_t)n, qos, false,
-		                 NULL) != 0) {
+		if (tern_publish(c, "example/qos", text, (size_t)n, qos,
+		                 false) != 0) {
 			fprintf(stderr, "publish at QoS %d failed\n", qos);
 		}
 	}

@@ -44,7 +44,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/* The last known value, kept by the broker (retain = true). */
-	tern_publish(pub, topic, "online", 6, 1, true, NULL);
+	tern_publish(pub, topic, "online", 6, 1, true);
 
 	/* A subscriber that arrives later still gets it, flagged retained. */
 	sub = connect_to(host, port);
@@ -57,7 +57,7 @@ main(int argc, char **argv)
 	}
 
 	/* An empty retained message removes it. */
-	tern_publish(pub, topic, NULL, 0, 1, true, NULL);
+	tern_publish(pub, topic, NULL, 0, 1, true);
 	printf("retained message cleared\n");
 
 	if (sub != NULL) {

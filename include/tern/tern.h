@@ -354,18 +354,29 @@ struct tern_sub {
  */
 int tern_connect(struct tern_client *c);
 
+/* A message to publish, for tern_publish_ex() and tern_publish_async(). */
+struct tern_pub {
+	const char *topic;
+	const void *payload;
+	size_t len;
+	int qos;
+	bool retain;
+	struct tern_props props; /* MQTT 5 PUBLISH properties */
+};
+
 /*
  * tern_publish() - publish and, at QoS 1/2, wait until the flow completes
- * (op_timeout_ms). @props may be NULL. Returns 0, or the error the reason
- * code of the acknowledgement means (code in tern_last_reason()),
- * TERN_ETIMEOUT (the message stays queued and will still be sent),
- * TERN_ETOPIC, TERN_ETOOBIG (over the server's Maximum Packet Size),
- * TERN_EINVAL (QoS, retain or a property the server or the packet does
- * not allow), TERN_ECLOSED (not connected).
+ * (op_timeout_ms); at QoS 0, until the bytes are written. Returns 0, or
+ * the error the reason code of the acknowledgement means (code in
+ * tern_last_reason()), TERN_ETIMEOUT (the message stays queued and will
+ * still be sent), TERN_ETOPIC, TERN_ETOOBIG (over the server's Maximum
+ * Packet Size), TERN_EINVAL (QoS, retain or a property the server or the
+ * packet does not allow), TERN_ECLOSED (not connected).
+ * tern_publish_ex() does the same for @m, properties included.
  */
 int tern_publish(struct tern_client *c, const char *topic, const void *payload,
-                 size_t len, int qos, bool retain,
-                 const struct tern_props *props);
+                 size_t len, int qos, bool retain);
+int tern_publish_ex(struct tern_client *c, const struct tern_pub *m);
 
 /*
  * tern_subscribe() - subscribe to one filter and wait for SUBACK.
@@ -418,15 +429,15 @@ int tern_disconnect_ex(struct tern_client *c, int reason,
 int tern_connect_async(struct tern_client *c);
 
 /*
- * tern_publish_async() - queue a PUBLISH. *@mid (may be NULL) gets its
- * packet identifier (0 at QoS 0), the one on_publish reports. QoS 1/2
- * messages may be queued while connecting or reconnecting and are sent in
- * order as the server's Receive Maximum allows; QoS 0 needs a connection.
- * Returns 0, TERN_EFULL (65,535 identifiers in use), or as tern_publish().
+ * tern_publish_async() - queue the PUBLISH of @m. *@mid (may be NULL)
+ * gets its packet identifier (0 at QoS 0), the one on_publish reports.
+ * QoS 1/2 messages may be queued while connecting or reconnecting and are
+ * sent in order as the server's Receive Maximum allows; QoS 0 needs a
+ * connection. Returns 0, TERN_EFULL (65,535 identifiers in use), or as
+ * tern_publish().
  */
-int tern_publish_async(struct tern_client *c, const char *topic,
-                       const void *payload, size_t len, int qos, bool retain,
-                       const struct tern_props *props, uint16_t *mid);
+int tern_publish_async(struct tern_client *c, const struct tern_pub *m,
+                       uint16_t *mid);
 
 /* tern_subscribe_async() / tern_unsubscribe_async() - queue the request. */
 int tern_subscribe_async(struct tern_client *c, const struct tern_sub *subs,

@@ -20,7 +20,8 @@ static int
 not_yet(int argc, char **argv)
 {
 	(void)argc;
-	fprintf(stderr, "tern %s: not implemented yet\n", argv[-1]);
+	/* (void) on writes to stdout/stderr: nowhere left to report them. */
+	(void)fprintf(stderr, "tern %s: not implemented yet\n", argv[-1]);
 	return CLI_ERR;
 }
 
@@ -91,11 +92,12 @@ void
 cli_usage(enum cli_cmd cmd, const char *name)
 {
 	(void)name;
-	fputs(cmd == CMD_PUB   ? usage_pub
-	      : cmd == CMD_SUB ? usage_sub
-	                       : usage_rr,
-	      stdout);
-	fputs(usage_common, stdout);
+	/* (void): a failed usage text is not worth a second error. */
+	(void)fputs(cmd == CMD_PUB   ? usage_pub
+	            : cmd == CMD_SUB ? usage_sub
+	                             : usage_rr,
+	            stdout);
+	(void)fputs(usage_common, stdout);
 	printf("\nExit status: 0 on success; the CONNACK code when the broker "
 	       "refuses the\nconnection; 27 on a timeout; 1 otherwise.\n");
 }
@@ -103,13 +105,15 @@ cli_usage(enum cli_cmd cmd, const char *name)
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	        "tern %s - MQTT command-line client\n\n"
-	        "Usage: tern <command> [options]   "
-	        "(tern <command> --help for its options)\n\n",
-	        TERN_VERSION);
+	/* (void): as for cli_usage(). */
+	(void)fprintf(f,
+	              "tern %s - MQTT command-line client\n\n"
+	              "Usage: tern <command> [options]   "
+	              "(tern <command> --help for its options)\n\n",
+	              TERN_VERSION);
 	for (size_t i = 0; i < sizeof subcmds / sizeof subcmds[0]; i++) {
-		fprintf(f, "  %-8s %s\n", subcmds[i].name, subcmds[i].what);
+		(void)fprintf(f, "  %-8s %s\n", subcmds[i].name,
+		              subcmds[i].what);
 	}
 }
 
@@ -133,7 +137,8 @@ main(int argc, char **argv)
 			return subcmds[i].main(argc - 2, argv + 2);
 		}
 	}
-	fprintf(stderr, "Error: unknown command '%s'.\n\n", argv[1]);
+	/* (void): nowhere left to report a failed stderr. */
+	(void)fprintf(stderr, "Error: unknown command '%s'.\n\n", argv[1]);
 	usage(stderr);
 	return CLI_ERR;
 }

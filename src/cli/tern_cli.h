@@ -136,8 +136,14 @@ int cli_fail(const struct cli_opts *o, struct tern_client *c, const char *what,
 /* cli_log() - the on_log callback: prints -d lines on stdout. */
 void cli_log(struct tern_client *c, void *arg, const char *line);
 
-/* cli_print() - print @m as -v / -N / -F say. 0, or -1 on a bad format. */
+/*
+ * cli_print() - print @m as -v / -N / -F say, in one write. 0, or -1 when
+ * stdout fails (a closed pipe) or memory runs out.
+ */
 int cli_print(const struct cli_opts *o, const struct tern_message *m);
+
+/* cli_format_check() - 0 if -F @format has only known codes, else -1. */
+int cli_format_check(const char *format);
 
 /* cli_read_message() - the payload of -m / -f / -s / -n; caller frees. */
 int cli_read_message(const struct cli_opts *o, char **out, size_t *len);

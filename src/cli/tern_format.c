@@ -4,11 +4,91 @@
  * (with 0 and - flags, field width and maximum width), @ time codes
  * (strftime, @N for nanoseconds) and \ escapes; %j / %J print JSON.
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "tern_cli.h"
+
+/* The text of one message, built in memory and written with one call. */
+struct out {
+	char *p;
+	size_t len;
+	size_t cap;
+	bool failed; /* out of memory */
+};
+
+static bool
+out_room(struct out *w, size_t n)
+{
+	size_t cap = w->cap == 0 ? 256 : w->cap;
+	char *p;
+
+	if (w->failed || n > SIZE_MAX / 4 - w->len) {
+		w->failed = true;
+		return false;
+	}
+	if (w->len + n <= w->cap) {
+		return true;
+	}
+	while (cap < w->len + n) {
+		cap *= 2;
+	}
+	p = realloc(w->p, cap);
+	if (p == NULL) {
+		w->failed = true;
+		return false;
+	}
+	w->p = p;
+	w->cap = cap;
+	return true;
+}
+
+static void
+out_write(struct out *w, const void *p, size_t n)
+{
+	if (n > 0 && out_room(w, n)) {
+		memcpy(w->p + w->len, p, n);
+		w->len += n;
+	}
+}
+
+static void
+out_putc(struct out *w, char ch)
+{
+	out_write(w, &ch, 1);
+}
+
+static void
+out_puts(struct out *w, const char *s)
+{
+	out_write(w, s, strlen(s));
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+out_printf(struct out *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n <= 0 || !out_room(w, (size_t)n + 1)) {
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(w->p + w->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (n > 0) {
+		w->len += (size_t)n;
+	}
+}
 
 /* One % code as written: flags, width, precision. */
 struct spec {
@@ -19,35 +99,43 @@ struct spec {
 };
 
 static void
-put_num(const struct spec *s, long long v)
+put_num(struct out *w, const struct spec *s, long long v)
 {
 	if (s->left) {
-		printf("%-*lld", s->width, v);
+		out_printf(w, "%-*lld", s->width, v);
 	} else if (s->zero) {
-		printf("%0*lld", s->width, v);
+		out_printf(w, "%0*lld", s->width, v);
 	} else {
-		printf("%*lld", s->width, v);
+		out_printf(w, "%*lld", s->width, v);
 	}
 }
 
 static void
-put_str(const struct spec *s, const char *p, size_t len)
+put_str(struct out *w, const struct spec *s, const char *p, size_t len)
 {
 	int n = len > 0x7fffffff ? 0x7fffffff : (int)len;
 
 	if (s->prec >= 0 && s->prec < n) {
 		n = s->prec;
 	}
-	printf(s->left ? "%-*.*s" : "%*.*s", s->width, n, p);
+	if (s->left) {
+		out_printf(w, "%-*.*s", s->width, n, p);
+	} else {
+		out_printf(w, "%*.*s", s->width, n, p);
+	}
 }
 
 static void
-put_hex(const struct tern_message *m, bool upper)
+put_hex(struct out *w, const struct tern_message *m, bool upper)
 {
+	static const char lower_digits[] = "0123456789abcdef";
+	static const char upper_digits[] = "0123456789ABCDEF";
+	const char *d = upper ? upper_digits : lower_digits;
 	const unsigned char *p = m->payload;
 
 	for (size_t i = 0; i < m->payload_len; i++) {
-		printf(upper ? "%02X" : "%02x", p[i]);
+		out_putc(w, d[p[i] >> 4]);
+		out_putc(w, d[p[i] & 15]);
 	}
 }
 
@@ -58,27 +146,23 @@ prop(const struct tern_message *m, uint8_t id)
 }
 
 static void
-put_prop_num(const struct spec *s, const struct tern_message *m, uint8_t id)
+put_prop(struct out *w, const struct spec *s, const struct tern_message *m,
+         uint8_t id)
 {
 	const struct tern_prop *p = prop(m, id);
 
-	if (p != NULL) {
-		put_num(s, p->num);
+	if (p == NULL) {
+		return;
+	}
+	if (p->str != NULL || p->str_len != 0) {
+		put_str(w, s, p->str, p->str_len);
+	} else {
+		put_num(w, s, p->num);
 	}
 }
 
 static void
-put_prop_str(const struct spec *s, const struct tern_message *m, uint8_t id)
-{
-	const struct tern_prop *p = prop(m, id);
-
-	if (p != NULL) {
-		put_str(s, p->str, p->str_len);
-	}
-}
-
-static void
-put_user_props(const struct tern_message *m)
+put_user_props(struct out *w, const struct tern_message *m)
 {
 	const struct tern_prop *p;
 	size_t pos = 0;
@@ -86,17 +170,22 @@ put_user_props(const struct tern_message *m)
 
 	while ((p = tern_props_find(&m->props, TERN_PROP_USER_PROPERTY,
 	                            &pos)) != NULL) {
-		printf("%s%.*s:%.*s", first ? "" : " ", (int)p->str_len, p->str,
-		       (int)p->val_len, p->val);
+		if (!first) {
+			out_putc(w, ' ');
+		}
+		out_write(w, p->str, p->str_len);
+		out_putc(w, ':');
+		out_write(w, p->val, p->val_len);
 		first = false;
 	}
 }
 
 static void
-put_time(const char *fmt, const struct timespec *ts, bool utc)
+put_time(struct out *w, const char *fmt, const struct timespec *ts, bool utc)
 {
 	char buf[128];
 	struct tm tm;
+	size_t n;
 
 	if ((utc ? gmtime_r(&ts->tv_sec, &tm)
 	         : localtime_r(&ts->tv_sec, &tm)) == NULL) {
@@ -105,69 +194,78 @@ put_time(const char *fmt, const struct timespec *ts, bool utc)
 	/* The @ codes of -F pass one conversion to strftime by design. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	if (strftime(buf, sizeof buf, fmt, &tm) > 0) {
-		fputs(buf, stdout);
-	}
+	n = strftime(buf, sizeof buf, fmt, &tm);
 #pragma GCC diagnostic pop
+	out_write(w, buf, n);
 }
 
 /* JSON ---------------------------------------------------------------- */
 
 static void
-json_str(const char *p, size_t len)
+json_str(struct out *w, const char *p, size_t len)
 {
-	putchar('"');
+	out_putc(w, '"');
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)p[i];
 
 		if (ch == '"' || ch == '\\') {
-			printf("\\%c", ch);
+			out_putc(w, '\\');
+			out_putc(w, (char)ch);
 		} else if (ch == '\n') {
-			fputs("\\n", stdout);
+			out_puts(w, "\\n");
 		} else if (ch == '\t') {
-			fputs("\\t", stdout);
+			out_puts(w, "\\t");
 		} else if (ch == '\r') {
-			fputs("\\r", stdout);
+			out_puts(w, "\\r");
 		} else if (ch < 0x20) {
-			printf("\\u%04x", ch);
+			out_printf(w, "\\u%04x", ch);
 		} else {
-			putchar(ch);
+			out_putc(w, (char)ch);
 		}
 	}
-	putchar('"');
+	out_putc(w, '"');
 }
 
-/* json_sep() - between members: "," (and, pretty, a newline + indent). */
+/* JSON layout: compact, or with --pretty the tabs and newlines of
+ * mosquitto_sub's. */
+struct json {
+	struct out *w;
+	bool pretty;
+};
+
 static void
-json_key(bool pretty, int depth, bool *first, const char *key)
+json_indent(const struct json *j, int depth)
+{
+	if (j->pretty) {
+		out_putc(j->w, '\n');
+		for (int i = 0; i < depth; i++) {
+			out_putc(j->w, '\t');
+		}
+	}
+}
+
+/* json_key() - the separator, then "key": at @depth. */
+static void
+json_key(const struct json *j, int depth, bool *first, const char *key)
 {
 	if (!*first) {
-		putchar(',');
+		out_putc(j->w, ',');
 	}
 	*first = false;
-	if (pretty) {
-		putchar('\n');
-		for (int i = 0; i < depth; i++) {
-			putchar('\t');
-		}
-	}
-	printf(pretty ? "\"%s\":\t" : "\"%s\":", key);
+	json_indent(j, depth);
+	json_str(j->w, key, strlen(key));
+	out_puts(j->w, j->pretty ? ":\t" : ":");
 }
 
 static void
-json_close(bool pretty, int depth)
+json_close(const struct json *j, int depth)
 {
-	if (pretty) {
-		putchar('\n');
-		for (int i = 0; i < depth; i++) {
-			putchar('\t');
-		}
-	}
-	putchar('}');
+	json_indent(j, depth);
+	out_putc(j->w, '}');
 }
 
 static void
-json_user_props(const struct tern_message *m, bool pretty, bool *first)
+json_user_props(const struct json *j, const struct tern_message *m, bool *first)
 {
 	const struct tern_prop *p;
 	size_t pos = 0;
@@ -176,29 +274,24 @@ json_user_props(const struct tern_message *m, bool pretty, bool *first)
 	if (prop(m, TERN_PROP_USER_PROPERTY) == NULL) {
 		return;
 	}
-	json_key(pretty, 2, first, "user-properties");
-	putchar('{');
+	json_key(j, 2, first, "user-properties");
+	out_putc(j->w, '{');
 	while ((p = tern_props_find(&m->props, TERN_PROP_USER_PROPERTY,
 	                            &pos)) != NULL) {
 		if (!f2) {
-			putchar(',');
+			out_putc(j->w, ',');
 		}
 		f2 = false;
-		if (pretty) {
-			fputs("\n\t\t\t", stdout);
-		}
-		json_str(p->str, p->str_len);
-		putchar(':');
-		if (pretty) {
-			putchar('\t');
-		}
-		json_str(p->val, p->val_len);
+		json_indent(j, 3);
+		json_str(j->w, p->str, p->str_len);
+		out_puts(j->w, j->pretty ? ":\t" : ":");
+		json_str(j->w, p->val, p->val_len);
 	}
-	json_close(pretty, 2);
+	json_close(j, 2);
 }
 
 static void
-json_props(const struct tern_message *m, bool pretty)
+json_props(const struct json *j, const struct tern_message *m)
 {
 	static const struct {
 		uint8_t id;
@@ -215,58 +308,58 @@ json_props(const struct tern_message *m, bool pretty)
 	};
 	bool first = true;
 
-	putchar('{');
-	json_user_props(m, pretty, &first);
+	out_putc(j->w, '{');
+	json_user_props(j, m, &first);
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
 		const struct tern_prop *p = prop(m, order[i].id);
 
 		if (p == NULL) {
 			continue;
 		}
-		json_key(pretty, 2, &first, order[i].key);
+		json_key(j, 2, &first, order[i].key);
 		if (order[i].str) {
-			json_str(p->str, p->str_len);
+			json_str(j->w, p->str, p->str_len);
 		} else {
-			printf("%u", p->num);
+			out_printf(j->w, "%u", p->num);
 		}
 	}
-	json_close(pretty, 1);
+	json_close(j, 1);
 }
 
 static void
-json_message(const struct tern_message *m, const struct timespec *ts, bool raw,
-             bool pretty)
+json_message(const struct json *j, const struct tern_message *m,
+             const struct timespec *ts, bool raw)
 {
 	bool first = true;
 
-	putchar('{');
-	json_key(pretty, 1, &first, "tst");
-	putchar('"');
-	put_time("%Y-%m-%dT%H:%M:%S", ts, true);
-	printf(".%06ldZ", ts->tv_nsec / 1000);
-	put_time("%z", ts, true);
-	putchar('"');
-	json_key(pretty, 1, &first, "topic");
-	json_str(m->topic, m->topic_len);
-	json_key(pretty, 1, &first, "qos");
-	printf("%u", m->qos);
-	json_key(pretty, 1, &first, "retain");
-	printf("%d", m->retain);
-	json_key(pretty, 1, &first, "payloadlen");
-	printf("%zu", m->payload_len);
+	out_putc(j->w, '{');
+	json_key(j, 1, &first, "tst");
+	out_putc(j->w, '"');
+	put_time(j->w, "%Y-%m-%dT%H:%M:%S", ts, true);
+	out_printf(j->w, ".%06ldZ", ts->tv_nsec / 1000);
+	put_time(j->w, "%z", ts, true);
+	out_putc(j->w, '"');
+	json_key(j, 1, &first, "topic");
+	json_str(j->w, m->topic, m->topic_len);
+	json_key(j, 1, &first, "qos");
+	out_printf(j->w, "%u", m->qos);
+	json_key(j, 1, &first, "retain");
+	out_printf(j->w, "%d", m->retain);
+	json_key(j, 1, &first, "payloadlen");
+	out_printf(j->w, "%zu", m->payload_len);
 	if (m->props.n > 0) {
-		json_key(pretty, 1, &first, "properties");
-		json_props(m, pretty);
+		json_key(j, 1, &first, "properties");
+		json_props(j, m);
 	}
-	json_key(pretty, 1, &first, "payload");
+	json_key(j, 1, &first, "payload");
 	if (m->payload_len == 0) {
-		fputs("null", stdout);
+		out_puts(j->w, "null");
 	} else if (raw) {
-		fwrite(m->payload, 1, m->payload_len, stdout);
+		out_write(j->w, m->payload, m->payload_len);
 	} else {
-		json_str(m->payload, m->payload_len);
+		json_str(j->w, m->payload, m->payload_len);
 	}
-	json_close(pretty, 0);
+	json_close(j, 0);
 }
 
 /* The -F interpreter ---------------------------------------------------- */
@@ -296,156 +389,196 @@ parse_spec(const char *f, struct spec *s)
 	return f;
 }
 
-/* percent() - one % code; false if @c is not one. */
+/* The % codes that print a property, and which one. */
+static const struct {
+	char code;
+	uint8_t id;
+} prop_codes[] = {
+        {'A', TERN_PROP_TOPIC_ALIAS},      {'C', TERN_PROP_CONTENT_TYPE},
+        {'D', TERN_PROP_CORRELATION_DATA}, {'E', TERN_PROP_MESSAGE_EXPIRY},
+        {'F', TERN_PROP_PAYLOAD_FORMAT},   {'R', TERN_PROP_RESPONSE_TOPIC},
+        {'S', TERN_PROP_SUBSCRIPTION_ID},
+};
+
+/* What one % code prints; everything needed to print it. */
+struct fmt_ctx {
+	struct out *w;
+	const struct cli_opts *o;
+	const struct tern_message *m;
+	struct timespec ts;
+};
+
+/* percent_message() - the codes about the message itself. */
 static bool
-percent(const struct cli_opts *o, const struct tern_message *m,
-        const struct timespec *ts, const struct spec *s, char c)
+percent_message(const struct fmt_ctx *x, const struct spec *s, char c)
 {
+	const struct tern_message *m = x->m;
+
 	switch (c) {
-	case '%':
-		putchar('%');
-		break;
-	case 'A':
-		put_prop_num(s, m, TERN_PROP_TOPIC_ALIAS);
-		break;
-	case 'C':
-		put_prop_str(s, m, TERN_PROP_CONTENT_TYPE);
-		break;
-	case 'D':
-		put_prop_str(s, m, TERN_PROP_CORRELATION_DATA);
-		break;
-	case 'E':
-		put_prop_num(s, m, TERN_PROP_MESSAGE_EXPIRY);
-		break;
-	case 'F':
-		put_prop_num(s, m, TERN_PROP_PAYLOAD_FORMAT);
-		break;
-	case 'I':
-		put_time("%Y-%m-%dT%H:%M:%S%z", ts, false);
-		break;
-	case 'j':
-		json_message(m, ts, false, o->pretty);
-		break;
-	case 'J':
-		json_message(m, ts, true, o->pretty);
-		break;
 	case 'l':
-		put_num(s, (long long)m->payload_len);
-		break;
+		put_num(x->w, s, (long long)m->payload_len);
+		return true;
 	case 'm':
-		put_num(s, m->mid);
-		break;
-	case 'P':
-		put_user_props(m);
-		break;
+		put_num(x->w, s, m->mid);
+		return true;
 	case 'p':
-		fwrite(m->payload, 1, m->payload_len, stdout);
-		break;
+		out_write(x->w, m->payload, m->payload_len);
+		return true;
 	case 'q':
-		put_num(s, m->qos);
-		break;
-	case 'R':
-		put_prop_str(s, m, TERN_PROP_RESPONSE_TOPIC);
-		break;
+		put_num(x->w, s, m->qos);
+		return true;
 	case 'r':
-		put_num(s, m->retain);
-		break;
-	case 'S':
-		put_prop_num(s, m, TERN_PROP_SUBSCRIPTION_ID);
-		break;
+		put_num(x->w, s, m->retain);
+		return true;
 	case 't':
-		put_str(s, m->topic, m->topic_len);
-		break;
-	case 'U':
-		printf("%lld.%09ld", (long long)ts->tv_sec, ts->tv_nsec);
-		break;
+		put_str(x->w, s, m->topic, m->topic_len);
+		return true;
 	case 'x':
-		put_hex(m, false);
-		break;
 	case 'X':
-		put_hex(m, true);
-		break;
+		put_hex(x->w, m, c == 'X');
+		return true;
+	case 'P':
+		put_user_props(x->w, m);
+		return true;
 	default:
 		return false;
 	}
-	return true;
 }
 
+/* percent() - one % code; false if @c is not one. */
 static bool
+percent(const struct fmt_ctx *x, const struct spec *s, char c)
+{
+	struct json j = {x->w, x->o->pretty};
+
+	for (size_t i = 0; i < sizeof prop_codes / sizeof prop_codes[0]; i++) {
+		if (prop_codes[i].code == c) {
+			put_prop(x->w, s, x->m, prop_codes[i].id);
+			return true;
+		}
+	}
+	switch (c) {
+	case '%':
+		out_putc(x->w, '%');
+		return true;
+	case 'I':
+		put_time(x->w, "%Y-%m-%dT%H:%M:%S%z", &x->ts, false);
+		return true;
+	case 'j':
+	case 'J':
+		json_message(&j, x->m, &x->ts, c == 'J');
+		return true;
+	case 'U':
+		out_printf(x->w, "%lld.%09ld", (long long)x->ts.tv_sec,
+		           x->ts.tv_nsec);
+		return true;
+	default:
+		return percent_message(x, s, c);
+	}
+}
+
+/* escape() - the character \@c stands for, or -1. */
+static int
 escape(char c)
 {
 	static const char from[] = "\\0aenrtv";
 	static const char to[] = {'\\', '\0', '\a', 27, '\n', '\r', '\t', '\v'};
 	const char *p = c != '\0' ? strchr(from, c) : NULL;
 
-	if (p == NULL) {
-		return false;
-	}
-	putchar(to[p - from]);
-	return true;
+	return p != NULL ? to[p - from] : -1;
 }
 
 static void
-at_code(char c, const struct timespec *ts)
+at_code(struct out *w, char c, const struct timespec *ts)
 {
 	char fmt[3] = {'%', c, '\0'};
 
 	if (c == '@') {
-		putchar('@');
+		out_putc(w, '@');
 	} else if (c == 'N') {
-		printf("%09ld", ts->tv_nsec);
+		out_printf(w, "%09ld", ts->tv_nsec);
 	} else {
-		put_time(fmt, ts, false);
+		put_time(w, fmt, ts, false);
 	}
 }
 
+/* run_format() - print with @x, or (x->m NULL) only check the format. */
 static int
-format_message(const struct cli_opts *o, const struct tern_message *m)
+run_format(const struct fmt_ctx *x, const char *f)
 {
-	struct timespec ts;
 	struct spec s;
-	const char *f = o->format;
 
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	while (*f != '\0') {
 		if (*f == '%') {
 			f = parse_spec(f + 1, &s);
-			if (*f == '\0' || !percent(o, m, &ts, &s, *f)) {
+			if (*f == '\0' || !percent(x, &s, *f)) {
 				return -1;
 			}
 			f++;
 		} else if (*f == '@' && f[1] != '\0') {
-			at_code(f[1], &ts);
+			at_code(x->w, f[1], &x->ts);
 			f += 2;
-		} else if (*f == '\\' && escape(f[1])) {
+		} else if (*f == '\\' && escape(f[1]) >= 0) {
+			out_putc(x->w, (char)escape(f[1]));
 			f += 2;
 		} else {
-			putchar(*f++);
+			out_putc(x->w, *f++);
 		}
 	}
 	return 0;
 }
 
 int
-cli_print(const struct cli_opts *o, const struct tern_message *m)
+cli_format_check(const char *format)
 {
+	static const struct tern_message empty = {.topic = "", .payload = ""};
+	struct cli_opts o = {0};
+	struct out w = {0};
+	struct fmt_ctx x = {&w, &o, &empty, {0, 0}};
+	int rc = run_format(&x, format);
+
+	free(w.p);
+	return rc;
+}
+
+/* build() - the text for @m as -v / -N / -F say. */
+static int
+build(const struct cli_opts *o, const struct tern_message *m, struct out *w)
+{
+	struct fmt_ctx x = {w, o, m, {0, 0}};
+
 	if (o->format != NULL) {
-		if (format_message(o, m) != 0) {
+		/* (void): CLOCK_REALTIME cannot fail on Linux. */
+		(void)clock_gettime(CLOCK_REALTIME, &x.ts);
+		if (run_format(&x, o->format) != 0) {
 			return -1;
 		}
 	} else {
 		if (o->verbose) {
-			fwrite(m->topic, 1, m->topic_len, stdout);
-			putchar(' ');
+			out_write(w, m->topic, m->topic_len);
+			out_putc(w, ' ');
 		}
 		if (o->verbose && m->payload_len == 0) {
-			fputs("(null)", stdout);
+			out_puts(w, "(null)");
 		}
-		fwrite(m->payload, 1, m->payload_len, stdout);
+		out_write(w, m->payload, m->payload_len);
 	}
 	if (!o->no_eol) {
-		putchar('\n');
+		out_putc(w, '\n');
 	}
-	fflush(stdout);
-	return 0;
+	return w->failed ? -1 : 0;
+}
+
+int
+cli_print(const struct cli_opts *o, const struct tern_message *m)
+{
+	struct out w = {0};
+	int rc = build(o, m, &w);
+
+	if (rc == 0 && w.len > 0 &&
+	    (fwrite(w.p, 1, w.len, stdout) != w.len || fflush(stdout) != 0)) {
+		rc = -1;
+	}
+	free(w.p);
+	return rc;
 }

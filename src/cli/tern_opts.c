@@ -523,11 +523,12 @@ cli_error(const struct cli_opts *o, const char *fmt, ...)
 	if (o != NULL && o->quiet) {
 		return;
 	}
-	fputs("Error: ", stderr);
+	/* (void): if stderr fails there is nowhere left to say so. */
+	(void)fputs("Error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	(void)fputc('\n', stderr);
 }
 
 static void
@@ -687,7 +688,7 @@ check_rr(struct cli_opts *o)
 }
 
 static int
-check_common(struct cli_opts *o)
+check_settings(struct cli_opts *o)
 {
 	bool has_props = o->p_connect.n + o->p_publish.n + o->p_subscribe.n +
 	                         o->p_unsubscribe.n + o->p_disconnect.n +
@@ -731,6 +732,16 @@ check_common(struct cli_opts *o)
 	return 0;
 }
 
+static int
+check_common(struct cli_opts *o)
+{
+	if (o->format != NULL && cli_format_check(o->format) != 0) {
+		cli_error(NULL, "Invalid output format '%s'.", o->format);
+		return CLI_ERR;
+	}
+	return check_settings(o);
+}
+
 /* finish() - defaults that depend on other flags. */
 static void
 finish(struct cli_opts *o)
@@ -764,7 +775,9 @@ cli_parse(struct cli_opts *o, enum cli_cmd cmd, const char *name, int argc,
 		                      : check_rr(o);
 	}
 	if (rc > 0) {
-		fprintf(stderr, "\nUse 'tern %s --help' to see usage.\n", name);
+		/* (void): as in cli_error(). */
+		(void)fprintf(stderr, "\nUse 'tern %s --help' to see usage.\n",
+		              name);
 	}
 	if (rc == 0) {
 		finish(o);

@@ -15,9 +15,10 @@ static int
 publish_one(const struct cli_opts *o, struct tern_client *c, const char *p,
             size_t len)
 {
-	struct tern_props props = {o->p_publish.v, o->p_publish.n};
-	int err = tern_publish(c, o->topics.v[0], p, len, o->qos, o->retain,
-	                       &props);
+	struct tern_pub m = {
+	        o->topics.v[0], p,         len,
+	        o->qos,         o->retain, {o->p_publish.v, o->p_publish.n}};
+	int err = tern_publish_ex(c, &m);
 	int rc = tern_last_reason(c);
 
 	if (err == 0) {

@@ -36,7 +36,8 @@ request_props(const struct cli_opts *o, size_t *n)
 static int
 send_request(const struct cli_opts *o, struct tern_client *c)
 {
-	struct tern_props props = {NULL, 0};
+	struct tern_pub m = {o->topics.v[0], NULL,      0,
+	                     o->qos,         o->retain, {NULL, 0}};
 	char *msg = NULL;
 	size_t len = 0;
 	int err;
@@ -44,14 +45,15 @@ send_request(const struct cli_opts *o, struct tern_client *c)
 	if (cli_read_message(o, &msg, &len) != 0) {
 		return CLI_ERR;
 	}
-	props.v = request_props(o, &props.n);
-	if (props.v == NULL) {
+	m.props.v = request_props(o, &m.props.n);
+	if (m.props.v == NULL) {
 		free(msg);
 		return CLI_ERR;
 	}
-	err = tern_publish(c, o->topics.v[0], msg, len, o->qos, o->retain,
-	                   &props);
-	free((void *)props.v);
+	m.payload = msg;
+	m.len = len;
+	err = tern_publish_ex(c, &m);
+	free((void *)m.props.v);
 	free(msg);
 	return err == 0 ? 0 : cli_fail(o, c, "request not sent", err);
 }
@@ -95,7 +97,8 @@ await_response(const struct cli_opts *o, struct tern_client *c)
 		}
 		if (err == TERN_ETIMEOUT) {
 			if (!o->quiet) {
-				fputs("Timed out\n", stderr);
+				/* (void): the exit code (27) says it too. */
+				(void)fputs("Timed out\n", stderr);
 			}
 			return CLI_TIMEOUT;
 		}

@@ -88,6 +88,8 @@ on_subscribe(struct tern_client *c, void *arg, uint16_t mid, const uint8_t *rcs,
 			printf(" %u", rcs[i]);
 		}
 		printf("\n");
+		/* (void): the -d trace is best effort. */
+		(void)fflush(stdout);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (rcs[i] >= 0x80) {
@@ -146,9 +148,10 @@ on_message(struct tern_client *c, void *arg, const struct tern_message *m)
 		return;
 	}
 	if (o->remove_retained && m->retain) {
+		struct tern_pub clear = {m->topic, "", 0, 1, true, {NULL, 0}};
+
 		/* (void): best effort, as mosquitto_sub does it. */
-		(void)tern_publish_async(c, m->topic, "", 0, 1, true, NULL,
-		                         NULL);
+		(void)tern_publish_async(c, &clear, NULL);
 	}
 	if (o->retained_only && !m->retain) {
 		finish(s, 0); /* the first fresh message ends the stale ones */
@@ -158,8 +161,7 @@ on_message(struct tern_client *c, void *arg, const struct tern_message *m)
 		return;
 	}
 	if (cli_print(o, m) != 0) {
-		cli_error(o, "invalid output format");
-		finish(s, CLI_ERR);
+		finish(s, CLI_ERR); /* stdout is gone: nobody to print for */
 		return;
 	}
 	s->received++;
@@ -180,6 +182,8 @@ on_disconnect(struct tern_client *c, void *arg, int err, int reason,
 		       reason >= 0 ? ", " : "",
 		       reason >= 0 ? tern_reason_string(TERN_MQTT5, reason)
 		                   : "");
+		/* (void): the -d trace is best effort. */
+		(void)fflush(stdout);
 	}
 	(void)c;
 }
@@ -201,7 +205,8 @@ run(struct sub_state *s, struct tern_client *c, int sfd)
 
 		if (now >= end) {
 			if (!s->o->quiet) {
-				fputs("Timed out\n", stderr);
+				/* (void): the exit code (27) says it too. */
+				(void)fputs("Timed out\n", stderr);
 			}
 			return CLI_TIMEOUT;
 		}

@@ -97,22 +97,21 @@ check_topic(const struct tern_client *c, const char *topic,
 }
 
 static int
-check_publish(const struct tern_client *c, const char *topic, int qos,
-              bool retain, const struct tern_props *props)
+check_publish(const struct tern_client *c, const struct tern_pub *m)
 {
-	int err = check_topic(c, topic, props);
+	int err = check_topic(c, m->topic, &m->props);
 
 	if (err != 0) {
 		return err;
 	}
-	if (qos < 0 || qos > 2) {
+	if (m->qos < 0 || m->qos > 2 || (m->payload == NULL && m->len != 0)) {
 		return TERN_EINVAL;
 	}
 	if (c->state == CS_CONNECTED &&
-	    (qos > c->max_qos || (retain && !c->retain_available))) {
+	    (m->qos > c->max_qos || (m->retain && !c->retain_available))) {
 		return TERN_EINVAL;
 	}
-	if (c->state == CS_IDLE || (qos == 0 && c->state != CS_CONNECTED)) {
+	if (c->state == CS_IDLE || (m->qos == 0 && c->state != CS_CONNECTED)) {
 		return TERN_ECLOSED;
 	}
 	return 0;
@@ -148,41 +147,50 @@ queue_qos12(struct tern_client *c, const struct mqtt_packet *p)
 	return 0;
 }
 
+/* send_publish() - QoS 0 goes out now; QoS 1/2 gets an id and a queue. */
 static int
-publish_locked(struct tern_client *c, const char *topic, const void *payload,
-               size_t len, int qos, bool retain, const struct tern_props *props,
-               uint16_t *mid)
+send_publish(struct tern_client *c, struct mqtt_packet *p)
+{
+	uint16_t *pid = &p->u.publish.pid;
+	int err;
+
+	if (p->u.publish.qos == 0) {
+		return client_send_packet(c, p);
+	}
+	err = client_pid_alloc(c, pid);
+	if (err != 0) {
+		return err;
+	}
+	err = queue_qos12(c, p);
+	if (err != 0) {
+		client_pid_free(c, *pid);
+	}
+	return err;
+}
+
+static int
+publish_locked(struct tern_client *c, const struct tern_pub *m, uint16_t *mid)
 {
 	struct mqtt_packet p;
 	struct mqtt_publish *pub = &p.u.publish;
 	struct span praw;
 	int err;
 
-	err = check_publish(c, topic, qos, retain, props);
+	err = check_publish(c, m);
 	if (err == 0) {
-		err = encode_props(c, props, MQTT_PUBLISH, &praw);
+		err = encode_props(c, &m->props, MQTT_PUBLISH, &praw);
 	}
 	if (err != 0) {
 		return err;
 	}
 	memset(&p, 0, sizeof p);
 	p.type = MQTT_PUBLISH;
-	pub->qos = (uint8_t)qos;
-	pub->retain = retain;
-	pub->topic = span_str(topic);
-	pub->payload = span_make(payload, len);
+	pub->qos = (uint8_t)m->qos;
+	pub->retain = m->retain;
+	pub->topic = span_str(m->topic);
+	pub->payload = span_make(m->payload, m->len);
 	pub->props.verbatim = praw;
-	if (qos == 0) {
-		err = client_send_packet(c, &p);
-	} else {
-		err = client_pid_alloc(c, &pub->pid);
-		if (err == 0) {
-			err = queue_qos12(c, &p);
-			if (err != 0) {
-				client_pid_free(c, pub->pid);
-			}
-		}
-	}
+	err = send_publish(c, &p);
 	tern_free((void *)praw.p);
 	if (err == 0 && mid != NULL) {
 		*mid = pub->pid;
@@ -191,17 +199,13 @@ publish_locked(struct tern_client *c, const char *topic, const void *payload,
 }
 
 int
-tern_publish_async(struct tern_client *c, const char *topic,
-                   const void *payload, size_t len, int qos, bool retain,
-                   const struct tern_props *props, uint16_t *mid)
+tern_publish_async(struct tern_client *c, const struct tern_pub *m,
+                   uint16_t *mid)
 {
 	int err;
 
-	if (payload == NULL && len != 0) {
-		return TERN_EINVAL;
-	}
 	client_lock(c);
-	err = publish_locked(c, topic, payload, len, qos, retain, props, mid);
+	err = publish_locked(c, m, mid);
 	if (err == 0) {
 		kick(c);
 	}

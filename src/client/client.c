@@ -519,7 +519,10 @@ client_poll_once(struct tern_client *c, int timeout_ms)
 	if (n < 0 && errno != EINTR) {
 		return TERN_EIO;
 	}
-	return client_conn_io(c, n > 0 ? pfd.revents : 0);
+	if (n <= 0) {
+		pfd.revents = 0;
+	}
+	return client_conn_io(c, pfd.revents);
 }
 
 int
@@ -556,7 +559,10 @@ loop_turn(struct tern_client *c)
 	}
 	/* The socket may have been replaced while we slept: then its events
 	 * are stale, and a fresh poll will report the new one's. */
-	(void)client_conn_io(c, n > 0 && gen == c->fd_gen ? pfd[1].revents : 0);
+	if (n <= 0 || gen != c->fd_gen) {
+		pfd[1].revents = 0;
+	}
+	(void)client_conn_io(c, pfd[1].revents);
 	(void)pthread_cond_broadcast(&c->cv);
 }
 

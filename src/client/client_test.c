@@ -188,11 +188,10 @@ test_publish_qos0(void)
 	c = connected(TERN_MQTT311, &peer);
 	T_CHECK(c != NULL);
 	PEER_EXPECT(peer, CONNECT_V311);
-	T_CHECK_INT(tern_publish(c, "t", "hi", 2, 0, true, NULL), 0);
+	T_CHECK_INT(tern_publish(c, "t", "hi", 2, 0, true), 0);
 	PEER_EXPECT(peer, 0x31, 0x05, 0x00, 0x01, 't', 'h', 'i');
-	T_CHECK_INT(tern_publish(c, "a/+", "x", 1, 0, false, NULL),
-	            TERN_ETOPIC);
-	T_CHECK_INT(tern_publish(c, "t", "x", 1, 3, false, NULL), TERN_EINVAL);
+	T_CHECK_INT(tern_publish(c, "a/+", "x", 1, 0, false), TERN_ETOPIC);
+	T_CHECK_INT(tern_publish(c, "t", "x", 1, 3, false), TERN_EINVAL);
 	tern_client_free(c);
 	close(peer);
 }
@@ -209,8 +208,7 @@ test_publish_qos1(void)
 	T_CHECK(c != NULL);
 	seen_install(c, &s);
 	PEER_EXPECT(peer, CONNECT_V311);
-	T_CHECK_INT(tern_publish_async(c, "t", "hi", 2, 1, false, NULL, &mid),
-	            0);
+	T_CHECK_INT(pub_async(c, "t", "hi", 1, &mid), 0);
 	T_CHECK_INT(mid, 1);
 	PEER_EXPECT(peer, 0x32, 0x07, 0x00, 0x01, 't', 0x00, 0x01, 'h', 'i');
 	T_CHECK_INT(s.publishes, 0);
@@ -221,7 +219,7 @@ test_publish_qos1(void)
 	T_CHECK_INT(s.pub_err[0], 0);
 	/* Blocking: the PUBACK is already waiting when the call starts. */
 	PEER_SEND(peer, 0x40, 0x02, 0x00, 0x02);
-	T_CHECK_INT(tern_publish(c, "t", "hi", 2, 1, false, NULL), 0);
+	T_CHECK_INT(tern_publish(c, "t", "hi", 2, 1, false), 0);
 	PEER_EXPECT(peer, 0x32, 0x07, 0x00, 0x01, 't', 0x00, 0x02, 'h', 'i');
 	tern_client_free(c);
 	close(peer);
@@ -239,8 +237,7 @@ test_publish_qos2(void)
 	T_CHECK(c != NULL);
 	seen_install(c, &s);
 	PEER_EXPECT(peer, CONNECT_V5);
-	T_CHECK_INT(tern_publish_async(c, "t", "hi", 2, 2, false, NULL, &mid),
-	            0);
+	T_CHECK_INT(pub_async(c, "t", "hi", 2, &mid), 0);
 	PEER_EXPECT(peer, 0x34, 0x08, 0x00, 0x01, 't', 0x00, 0x01, 0x00, 'h',
 	            'i');
 	PEER_SEND(peer, 0x50, 0x02, 0x00, 0x01);
@@ -271,8 +268,8 @@ test_publish_failures_v5(void)
 	T_CHECK(c != NULL);
 	seen_install(c, &s);
 	PEER_EXPECT(peer, CONNECT_V5);
-	T_CHECK_INT(tern_publish_async(c, "t", "", 0, 1, false, NULL, NULL), 0);
-	T_CHECK_INT(tern_publish_async(c, "t", "", 0, 2, false, NULL, NULL), 0);
+	T_CHECK_INT(pub_async(c, "t", "", 1, NULL), 0);
+	T_CHECK_INT(pub_async(c, "t", "", 2, NULL), 0);
 	PEER_EXPECT(peer, 0x32, 0x06, 0x00, 0x01, 't', 0x00, 0x01, 0x00, 0x34,
 	            0x06, 0x00, 0x01, 't', 0x00, 0x02, 0x00);
 	/* PUBACK "not authorized", PUBREC "quota exceeded". */
@@ -287,7 +284,7 @@ test_publish_failures_v5(void)
 	PEER_SILENT(peer); /* a failed PUBREC ends the flow: no PUBREL */
 	/* Blocking publish reports the reason code. */
 	PEER_SEND(peer, 0x40, 0x03, 0x00, 0x03, 0x90);
-	T_CHECK_INT(tern_publish(c, "t", "", 0, 1, false, NULL), TERN_ETOPIC);
+	T_CHECK_INT(tern_publish(c, "t", "", 0, 1, false), TERN_ETOPIC);
 	T_CHECK_INT(tern_last_reason(c), 0x90);
 	tern_client_free(c);
 	close(peer);
@@ -309,10 +306,14 @@ test_publish_props_v5(void)
 	c = connected(TERN_MQTT5, &peer);
 	T_CHECK(c != NULL);
 	PEER_EXPECT(peer, CONNECT_V5);
-	T_CHECK_INT(tern_publish(c, "t", "x", 1, 0, false, &props), 0);
+	T_CHECK_INT(tern_publish_ex(c, &(struct tern_pub){"t", "x", 1, 0, false,
+	                                                  props}),
+	            0);
 	PEER_EXPECT(peer, 0x30, 0x0F, 0x00, 0x01, 't', 0x0A, 0x02, 0x00, 0x00,
 	            0x00, 0x3C, 0x09, 0x00, 0x02, 'i', 'd', 'x');
-	T_CHECK_INT(tern_publish(c, "t", "x", 1, 0, false, &badp), TERN_EINVAL);
+	T_CHECK_INT(tern_publish_ex(
+	                    c, &(struct tern_pub){"t", "x", 1, 0, false, badp}),
+	            TERN_EINVAL);
 	tern_client_free(c);
 	close(peer);
 }
@@ -552,7 +553,7 @@ test_peer_closes(void)
 	T_CHECK_INT(s.disconnects, 1);
 	T_CHECK_INT(s.disc_err, TERN_ECLOSED);
 	T_CHECK_INT(s.disc_reason, -1);
-	T_CHECK_INT(tern_publish(c, "t", "x", 1, 0, false, NULL), TERN_ECLOSED);
+	T_CHECK_INT(tern_publish(c, "t", "x", 1, 0, false), TERN_ECLOSED);
 	tern_client_free(c);
 }
 
@@ -595,7 +596,7 @@ test_blocking_call_in_callback(void)
 	c = connected(TERN_MQTT311, &peer);
 	T_CHECK(c != NULL);
 	c->in_cb = 1;
-	T_CHECK_INT(tern_publish(c, "t", "x", 1, 1, false, NULL), TERN_EBUSY);
+	T_CHECK_INT(tern_publish(c, "t", "x", 1, 1, false), TERN_EBUSY);
 	T_CHECK_INT(tern_io(c, 0), TERN_EBUSY);
 	c->in_cb = 0;
 	tern_client_free(c);

@@ -302,6 +302,18 @@ finish_connect(struct tern_client *c)
 	}
 }
 
+/*
+ * io_failed() - a read or write failed: record @err for the top. Unlike
+ * client_fail() it sends nothing, so the flush path never calls itself.
+ */
+static void
+io_failed(struct tern_client *c, int err)
+{
+	if (c->pending_err == 0) {
+		c->pending_err = err;
+	}
+}
+
 void
 client_flush(struct tern_client *c)
 {
@@ -321,7 +333,7 @@ client_flush(struct tern_client *c)
 			return;
 		}
 		set_detail(c, "send", e);
-		client_fail(c, errno_to_err(e), -1);
+		io_failed(c, errno_to_err(e));
 		return;
 	}
 	buf_shrink(&c->out, 65536);
@@ -595,9 +607,9 @@ client_events(const struct tern_client *c)
 		return 0;
 	}
 	if (c->state == CS_CONNECTING || c->out.len > 0) {
-		return POLLIN | POLLOUT;
+		return (short)(POLLIN | POLLOUT);
 	}
-	return POLLIN;
+	return (short)POLLIN;
 }
 
 static uint64_t

@@ -221,6 +221,34 @@ can_send(const struct tern_client *c, const struct out_msg *m)
 	return 0;
 }
 
+/*
+ * out_describe() - topic and payload size of @m's encoded PUBLISH, for
+ * the trace (the bytes were written by the codec, so they parse).
+ */
+static struct span
+out_describe(const struct tern_client *c, const struct out_msg *m,
+             size_t *payload_len)
+{
+	struct rd r = rd_make(span_make(m->pkt, m->len));
+	struct span t = {NULL, 0}, skip;
+	uint32_t n = 0;
+	uint16_t pid;
+	uint8_t b0;
+
+	*payload_len = 0;
+	if (rd_u8(&r, &b0) != 0 || rd_varint(&r, &n) != 0 ||
+	    rd_bin(&r, &t) != 0 || rd_u16(&r, &pid) != 0) {
+		return span_make("?", 1);
+	}
+	n = 0;
+	if (c->ver == MQTT_V5 &&
+	    (rd_varint(&r, &n) != 0 || rd_bytes(&r, n, &skip) != 0)) {
+		return t;
+	}
+	*payload_len = rd_left(&r);
+	return t;
+}
+
 /* send_out_msg() - append @m's PUBLISH, with DUP as given. */
 static int
 send_out_msg(struct tern_client *c, struct out_msg *m, bool dup)
@@ -233,8 +261,16 @@ send_out_msg(struct tern_client *c, struct out_msg *m, bool dup)
 		return err;
 	}
 	c->last_out_ms = clock_mono_ms();
-	client_log(c, "sending PUBLISH (d%d, q%u, r%d, m%u, ... (%zu bytes))",
-	           dup, m->qos, m->pkt[0] & 1, m->pid, m->len);
+	if (c->cb.on_log != NULL) {
+		size_t plen;
+		struct span t = out_describe(c, m, &plen);
+
+		client_log(c,
+		           "sending PUBLISH (d%d, q%u, r%d, m%u, '%.*s', ... "
+		           "(%zu bytes))",
+		           dup, m->qos, m->pkt[0] & 1, m->pid, (int)t.len,
+		           (const char *)t.p, plen);
+	}
 	return 0;
 }
 

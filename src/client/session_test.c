@@ -30,14 +30,12 @@ three_in_flight(int *peer, struct seen *s)
 	}
 	seen_install(c, s);
 	PEER_SEND(*peer, 0x20, 0x02, 0x00, 0x00);
-	if (step(c) != 0 ||
-	    tern_publish_async(c, "a", "1", 1, 1, false, NULL, NULL) != 0 ||
-	    tern_publish_async(c, "b", "2", 1, 2, false, NULL, NULL) != 0) {
+	if (step(c) != 0 || pub_async(c, "a", "1", 1, NULL) != 0 ||
+	    pub_async(c, "b", "2", 2, NULL) != 0) {
 		return c;
 	}
 	PEER_SEND(*peer, 0x50, 0x02, 0x00, 0x02);
-	if (step(c) != 0 ||
-	    tern_publish_async(c, "c", "3", 1, 1, false, NULL, NULL) != 0) {
+	if (step(c) != 0 || pub_async(c, "c", "3", 1, NULL) != 0) {
 		return c;
 	}
 	return c;
@@ -160,9 +158,7 @@ test_receive_maximum(void)
 	PEER_SEND(peer, 0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x02);
 	T_CHECK_INT(step(c), 0);
 	for (int i = 0; i < 3; i++) {
-		T_CHECK_INT(
-		        tern_publish_async(c, "t", "", 0, 1, false, NULL, NULL),
-		        0);
+		T_CHECK_INT(pub_async(c, "t", "", 1, NULL), 0);
 	}
 	PEER_EXPECT(peer, 0x10, 0x0F, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05,
 	            0x02, 0x00, 0x3C, 0x00, 0x00, 0x02, 'c', '1', 0x32, 0x06,
@@ -193,21 +189,18 @@ test_packet_ids_never_reused(void)
 	PEER_SEND(peer, 0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x01);
 	T_CHECK_INT(step(c), 0);
 	for (unsigned i = 0; i < 65535; i++) {
-		T_CHECK_INT(
-		        tern_publish_async(c, "t", "", 0, 1, false, NULL, &mid),
-		        0);
+		T_CHECK_INT(pub_async(c, "t", "", 1, &mid), 0);
 		T_CHECK(mid != 0);
 		T_CHECK((used[mid >> 3] & (1u << (mid & 7))) == 0);
 		used[mid >> 3] |= (uint8_t)(1u << (mid & 7));
 	}
-	T_CHECK_INT(tern_publish_async(c, "t", "", 0, 1, false, NULL, &mid),
-	            TERN_EFULL);
+	T_CHECK_INT(pub_async(c, "t", "", 1, &mid), TERN_EFULL);
 	T_CHECK(peer_read(peer, junk, sizeof junk) > 0);
 	PEER_SEND(peer, 0x40, 0x02, 0x00, 0x01);
 	T_CHECK_INT(step(c), 0);
 	PEER_EXPECT(peer, 0x32, 0x06, 0x00, 0x01, 't', 0x00, 0x02, 0x00);
 	/* Exactly one id is free now: the one just acknowledged. */
-	T_CHECK_INT(tern_publish_async(c, "t", "", 0, 1, false, NULL, &mid), 0);
+	T_CHECK_INT(pub_async(c, "t", "", 1, &mid), 0);
 	T_CHECK_INT(mid, 1);
 	tern_client_free(c);
 	close(peer);
@@ -334,7 +327,7 @@ test_auto_reconnect_tcp(void)
 	PEER_SEND(peer, 0x20, 0x03, 0x00, 0x00, 0x00);
 	T_CHECK_INT(tern_loop(c, 100), 0);
 	T_CHECK(tern_is_connected(c));
-	T_CHECK_INT(tern_publish_async(c, "t", "", 0, 1, false, NULL, NULL), 0);
+	T_CHECK_INT(pub_async(c, "t", "", 1, NULL), 0);
 	PEER_EXPECT(peer, 0x32, 0x06, 0x00, 0x01, 't', 0x00, 0x01, 0x00);
 	close(peer);
 	peer = accept_while_looping(c, lfd);
@@ -467,7 +460,7 @@ test_loop_thread(void)
 	T_CHECK_INT(tern_loop_start(c), 0);
 	T_CHECK_INT(tern_loop_start(c), TERN_EBUSY);
 	T_CHECK_INT(tern_connect(c), 0);
-	T_CHECK_INT(tern_publish(c, "t", "x", 1, 1, false, NULL), 0);
+	T_CHECK_INT(tern_publish(c, "t", "x", 1, 1, false), 0);
 	T_CHECK_INT(tern_subscribe(c, "t", 0), 0);
 	T_CHECK_INT(tern_recv(c, 2000, &msg), 0);
 	T_CHECK(strcmp(msg->payload, "m") == 0);

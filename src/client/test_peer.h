@@ -107,6 +107,17 @@ peer_send(int fd, const uint8_t *b, size_t n)
 		T_CHECK_INT(peer_read((fd), got_, sizeof got_), 0); \
 	} while (0)
 
+/* pub_async() - tern_publish_async() of a NUL-terminated payload. */
+static inline int
+pub_async(struct tern_client *c, const char *topic, const char *payload,
+          int qos, uint16_t *mid)
+{
+	struct tern_pub m = {topic, payload, strlen(payload),
+	                     qos,   false,   {NULL, 0}};
+
+	return tern_publish_async(c, &m, mid);
+}
+
 /* step() - let the client handle what is waiting; tern_io()'s result. */
 static inline int
 step(struct tern_client *c)

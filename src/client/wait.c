@@ -138,20 +138,17 @@ wait_flow(struct tern_client *c, struct waiter *w)
 }
 
 int
-tern_publish(struct tern_client *c, const char *topic, const void *payload,
-             size_t len, int qos, bool retain, const struct tern_props *props)
+tern_publish_ex(struct tern_client *c, const struct tern_pub *m)
 {
 	struct waiter w = {.type = MQTT_PUBLISH};
 	int err;
 
 	client_lock(c);
-	if (c->in_cb > 0 || client_on_loop_thread(c)) {
-		client_unlock(c);
-		return TERN_EBUSY;
+	err = c->in_cb > 0 || client_on_loop_thread(c) ? TERN_EBUSY : 0;
+	if (err == 0) {
+		err = tern_publish_async(c, m, &w.pid);
 	}
-	err = tern_publish_async(c, topic, payload, len, qos, retain, props,
-	                         &w.pid);
-	if (err == 0 && qos == 0) {
+	if (err == 0 && m->qos == 0) {
 		/* Done once the bytes are with the kernel. */
 		err = client_wait(c, out_written, NULL, c->opt.op_timeout_ms);
 	} else if (err == 0) {
@@ -162,8 +159,19 @@ tern_publish(struct tern_client *c, const char *topic, const void *payload,
 }
 
 int
+tern_publish(struct tern_client *c, const char *topic, const void *payload,
+             size_t len, int qos, bool retain)
+{
+	struct tern_pub m = {topic, payload, len, qos, retain, {NULL, 0}};
+
+	return tern_publish_ex(c, &m);
+}
+
+int
 tern_subscribe_many(struct tern_client *c, const struct tern_sub *subs,
-                    size_t n, const struct tern_props *props, uint8_t *rcs)
+                    size_t n, const struct tern_props *props,
+                    uint8_t *rcs) /* NOLINT(readability-non-const-parameter):
+                                     written through the waiter */
 {
 	struct waiter w = {.type = MQTT_SUBSCRIBE, .rcs = rcs, .n = n};
 	int err;
@@ -196,7 +204,9 @@ tern_subscribe(struct tern_client *c, const char *filter, int qos)
 
 int
 tern_unsubscribe_many(struct tern_client *c, const char *const *filters,
-                      size_t n, const struct tern_props *props, uint8_t *rcs)
+                      size_t n, const struct tern_props *props,
+                      uint8_t *rcs) /* NOLINT(readability-non-const-parameter):
+                                       written through the waiter */
 {
 	struct waiter w = {.type = MQTT_UNSUBSCRIBE, .rcs = rcs, .n = n};
 	int err;
