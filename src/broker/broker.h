@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "../auth/acl.h"
 #include "../auth/auth.h"
 #include "../base/list.h"
 #include "../base/mpsc.h"
@@ -84,6 +85,7 @@ struct server {
 	struct router *router;
 	struct retain *retain;
 	struct passwd_db *passwd;
+	struct acl *acl; /* NULL: no acl_file, everything allowed */
 	struct registry reg;
 	bool reg_ready;
 	struct worker **workers;
@@ -184,6 +186,8 @@ struct sub {
 struct session {
 	char *id;
 	size_t id_len;
+	char *username; /* of the last connection; NULL = anonymous */
+	size_t username_len;
 	uint32_t slot;
 	uint32_t gen;
 	struct client *client; /* NULL while disconnected */
@@ -299,6 +303,9 @@ void session_destroy(struct worker *w, struct session *s, bool unregister);
 void session_set_idle(struct worker *w, struct session *s, bool idle);
 struct session *session_lookup(struct worker *w, uint32_t slot, uint32_t gen);
 void session_sweep(struct worker *w);
+int session_set_username(struct session *s, const struct mqtt_connect *cn);
+bool session_may(const struct worker *w, const struct session *s,
+                 struct span topic, enum acl_access access);
 int registry_init(struct registry *r);
 void registry_fini(struct registry *r);
 int registry_insert(struct registry *r, struct span id, uint32_t worker,

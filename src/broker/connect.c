@@ -80,10 +80,33 @@ authenticate(struct client *c, const struct mqtt_connect *cn)
 	return 0;
 }
 
+/* The will's topic must be writable by this client. The ACL and the
+ * client's identity cannot change during the connection, so checking at
+ * CONNECT gives the answer a check at publish time would; like mosquitto,
+ * the connection is accepted and the will is never published. */
+static bool
+will_allowed(const struct client *c, const struct mqtt_connect *cn,
+             struct span id)
+{
+	const struct acl *acl = c->w->srv->acl;
+	struct span user = cn->has_username ? cn->username : span_make("", 0);
+
+	return acl == NULL ||
+	       acl_check(acl, id, user, cn->will.topic, ACL_WRITE) == 0;
+}
+
 static int
 set_will(struct client *c, const struct mqtt_connect *cn)
 {
+	struct session *s = c->session;
+
 	if (!cn->has_will) {
+		return 0;
+	}
+	if (!will_allowed(c, cn, span_make(s->id, s->id_len))) {
+		log_msg(LOG_INFO, "Will of %.*s on %.*s denied by the ACL.",
+		        (int)s->id_len, s->id, (int)cn->will.topic.len,
+		        cn->will.topic.p);
 		return 0;
 	}
 	c->will = msg_new(cn->will.topic, cn->will.payload, span_make("", 0),
@@ -268,7 +291,8 @@ handle_connect(struct client *c, const struct mqtt_packet *p, int derr)
 	}
 	attach(c, s, cn->clean);
 	c->keepalive = cn->keepalive;
-	if (set_will(c, cn) != 0 || connack(c, present) != 0) {
+	if (session_set_username(s, cn) != 0 || set_will(c, cn) != 0 ||
+	    connack(c, present) != 0) {
 		c->why = "out of memory";
 		return TERN_ENOMEM;
 	}

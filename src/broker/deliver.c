@@ -178,6 +178,9 @@ deliver_to_session(struct worker *w, struct session *s, struct msg *m,
 {
 	struct client *c = s->client;
 
+	if (!session_may(w, s, m->topic, ACL_READ)) {
+		return;
+	}
 	if (!client_ready(c)) {
 		if (qos > 0 || w->srv->cfg->queue_qos0_messages) {
 			enqueue(w, s, m, qos, retain);

@@ -112,6 +112,13 @@ send_ack(struct client *c, uint8_t type, uint16_t pid)
 	return client_send_packet(c, &p);
 }
 
+static bool
+is_sys_topic(struct span t)
+{
+	return t.len >= 4 && memcmp(t.p, "$SYS", 4) == 0 &&
+	       (t.len == 4 || t.p[4] == '/');
+}
+
 /* Checks that end the connection or drop the message; 1 = drop. */
 static int
 screen(struct client *c, const struct mqtt_publish *pub)
@@ -121,6 +128,15 @@ screen(struct client *c, const struct mqtt_publish *pub)
 	if (pub->retain && !srv->cfg->retain_available) {
 		c->why = "retained PUBLISH while retain_available is false";
 		return TERN_EPROTO;
+	}
+	if (is_sys_topic(pub->topic) ||
+	    !session_may(c->w, c->session, pub->topic, ACL_WRITE)) {
+		/* Acknowledged as usual but not delivered ([MQTT-3.3.5-2]
+		 * allows either); $SYS/ belongs to the broker. */
+		log_msg(LOG_DEBUG, "Denied PUBLISH from %.*s to %.*s.",
+		        (int)c->session->id_len, c->session->id,
+		        (int)pub->topic.len, pub->topic.p);
+		return 1;
 	}
 	if (srv->max_payload != 0 && pub->payload.len > srv->max_payload) {
 		log_msg(LOG_INFO,

@@ -30,12 +30,19 @@ worker_count(const struct config *cfg)
 }
 
 static int
-load_passwords(struct server *srv, char *err, size_t errlen)
+load_auth(struct server *srv, char *err, size_t errlen)
 {
-	if (srv->cfg->password_file == NULL) {
-		return 0;
+	const struct config *cfg = srv->cfg;
+
+	if (cfg->password_file != NULL &&
+	    passwd_load(cfg->password_file, &srv->passwd, err, errlen) != 0) {
+		return TERN_ECONFIG;
 	}
-	return passwd_load(srv->cfg->password_file, &srv->passwd, err, errlen);
+	if (cfg->acl_file != NULL &&
+	    acl_load(cfg->acl_file, &srv->acl, err, errlen) != 0) {
+		return TERN_ECONFIG;
+	}
+	return 0;
 }
 
 static int
@@ -88,7 +95,7 @@ server_new(const struct config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	srv->reg_ready = true;
-	if (load_passwords(srv, err, errlen) != 0 ||
+	if (load_auth(srv, err, errlen) != 0 ||
 	    make_workers(srv, err, errlen) != 0) {
 		goto fail;
 	}
@@ -173,6 +180,7 @@ server_free(struct server *srv)
 	router_free(srv->router);
 	retain_free(srv->retain);
 	passwd_free(srv->passwd);
+	acl_free(srv->acl);
 	if (srv->reg_ready) {
 		registry_fini(&srv->reg);
 	}

@@ -123,9 +123,42 @@ session_destroy(struct worker *w, struct session *s, bool unregister)
 	w->slots[s->slot].next_free = w->free_slot;
 	w->free_slot = s->slot;
 	pidmap_fini(&s->rx_qos2);
+	tern_free(s->username);
 	pidmap_fini(&s->out_pids);
 	tern_free(s->id);
 	tern_free(s);
+}
+
+int
+session_set_username(struct session *s, const struct mqtt_connect *cn)
+{
+	char *u = NULL;
+
+	if (cn->has_username && cn->username.len != 0) {
+		u = tern_strndup((const char *)cn->username.p,
+		                 cn->username.len);
+		if (u == NULL) {
+			return TERN_ENOMEM;
+		}
+	}
+	tern_free(s->username);
+	s->username = u;
+	s->username_len = u != NULL ? cn->username.len : 0;
+	return 0;
+}
+
+bool
+session_may(const struct worker *w, const struct session *s, struct span topic,
+            enum acl_access access)
+{
+	const struct acl *acl = w->srv->acl;
+
+	if (acl == NULL) {
+		return true;
+	}
+	return acl_check(acl, span_make(s->id, s->id_len),
+	                 span_make(s->username, s->username_len), topic,
+	                 access) == 0;
 }
 
 /* Persistent sessions disconnected for longer than

@@ -64,6 +64,11 @@ subscribe_one(struct client *c, const struct mqtt_sub_entry *e)
 	        .qos = e->qos,
 	};
 
+	if (!session_may(w, s, e->filter, ACL_SUBSCRIBE)) {
+		log_msg(LOG_INFO, "Denied subscription of %.*s to %.*s.",
+		        (int)s->id_len, s->id, (int)e->filter.len, e->filter.p);
+		return 0x80;
+	}
 	if (remember(s, e->filter, e->qos) != 0) {
 		return 0x80;
 	}
