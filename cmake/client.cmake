@@ -73,8 +73,20 @@ Cflags: -I\${includedir}
 if(EXISTS ${CMAKE_SOURCE_DIR}/src/cli/tern.c)
   file(GLOB TERN_CLI_SRCS CONFIGURE_DEPENDS
     ${CMAKE_SOURCE_DIR}/src/cli/tern_*.c)
+  # tern passwd hashes with auth/ (OpenSSL); without it, it says so.
+  set(TERN_PASSWD_SRC ${CMAKE_SOURCE_DIR}/src/cli/tern_passwd.c)
+  if(NOT TARGET tern_auth)
+    list(REMOVE_ITEM TERN_CLI_SRCS ${TERN_PASSWD_SRC})
+  endif()
   add_executable(tern ${CMAKE_SOURCE_DIR}/src/cli/tern.c ${TERN_CLI_SRCS})
   target_link_libraries(tern PRIVATE tern_static)
+  if(TARGET tern_auth)
+    target_link_libraries(tern PRIVATE tern_auth)
+    target_compile_definitions(tern PRIVATE TERN_HAVE_PASSWD)
+  endif()
+  if(EXISTS ${CMAKE_SOURCE_DIR}/src/cli/tern_bench.c)
+    target_compile_definitions(tern PRIVATE TERN_HAVE_BENCH)
+  endif()
   set_target_properties(tern PROPERTIES
     RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
   install(TARGETS tern RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -4,6 +4,8 @@
  *   tern pub ...   publish (the flags of mosquitto_pub)
  *   tern sub ...   subscribe and print (the flags of mosquitto_sub)
  *   tern rr ...    request / response (the flags of mosquitto_rr)
+ *   tern bench ... load generator
+ *   tern passwd .. password files (the flags of mosquitto_passwd)
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,7 @@ struct subcmd {
 	const char *what;
 };
 
+#if !defined(TERN_HAVE_BENCH) || !defined(TERN_HAVE_PASSWD)
 static int
 not_yet(int argc, char **argv)
 {
@@ -24,13 +27,22 @@ not_yet(int argc, char **argv)
 	(void)fprintf(stderr, "tern %s: not implemented yet\n", argv[-1]);
 	return CLI_ERR;
 }
+#endif
 
 static const struct subcmd subcmds[] = {
         {"pub", tern_pub_main, "publish a message"},
         {"sub", tern_sub_main, "subscribe to topics and print messages"},
         {"rr", tern_rr_main, "publish a request and wait for the response"},
-        {"bench", not_yet, "load generator (not implemented yet)"},
-        {"passwd", not_yet, "manage a password file (not implemented yet)"},
+#ifdef TERN_HAVE_BENCH
+        {"bench", tern_bench_main, "measure a broker: throughput, latency"},
+#else
+        {"bench", not_yet, "measure a broker (not built)"},
+#endif
+#ifdef TERN_HAVE_PASSWD
+        {"passwd", tern_passwd_main, "manage a mosquitto_passwd file"},
+#else
+        {"passwd", not_yet, "manage a password file (not built: no auth/)"},
+#endif
 };
 
 static const char usage_common[] =

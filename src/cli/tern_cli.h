@@ -154,5 +154,7 @@ int cli_signals(void);
 int tern_pub_main(int argc, char **argv);
 int tern_sub_main(int argc, char **argv);
 int tern_rr_main(int argc, char **argv);
+int tern_passwd_main(int argc, char **argv);
+int tern_bench_main(int argc, char **argv);
 
 #endif

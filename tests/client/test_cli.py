@@ -120,3 +120,54 @@ def test_repeat(broker, tern):
     assert r.returncode == 0, r.stderr
     rc, out, err = sub.finish()
     assert rc == 0 and messages(out) == [b"again\n"] * 3
+
+
+def test_passwd_file_works_with_broker(broker_factory, tern, tmp_path):
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tern-passwd-")
+    os.chmod(d, 0o755)
+    path = os.path.join(d, "passwd")
+    assert run([tern, "passwd", "-c", "-b", path, "alice", "a1"]) \
+        .returncode == 0
+    assert run([tern, "passwd", "-b", path, "bob", "b2"]).returncode == 0
+    # Interactive form: the password twice on stdin.
+    r = run([tern, "passwd", path, "carol"], stdin=b"c3\nc3\n")
+    assert r.returncode == 0, r.stderr
+    r = run([tern, "passwd", path, "dave"], stdin=b"x\ny\n")
+    assert r.returncode == 1 and b"do not match" in r.stderr
+    assert run([tern, "passwd", "-D", path, "bob"]).returncode == 0
+    r = run([tern, "passwd", "-D", path, "nobody"])
+    assert r.returncode == 1 and b"not found" in r.stderr
+    r = run([tern, "passwd", "-b", path, "a:b", "x"])
+    assert r.returncode == 1
+    with open(path) as f:
+        users = [l.split(":")[0] for l in f.read().splitlines()]
+    assert users == ["alice", "carol"]
+    os.chmod(path, 0o644)
+    b = broker_factory(conf=["allow_anonymous false",
+                             "password_file " + path])
+    for user, pw, ok in [("alice", "a1", True), ("carol", "c3", True),
+                         ("bob", "b2", False), ("alice", "no", False)]:
+        r = run([tern, "pub"] + addr(b.port) +
+                ["-t", "t", "-m", "x", "-u", user, "-P", pw])
+        assert (r.returncode == 0) == ok, (user, r.stderr)
+
+
+def test_passwd_upgrade_plain_file(tern, tmp_path):
+    path = tmp_path / "plain"
+    path.write_text("u1:p1\nu2:p2\n")
+    assert run([tern, "passwd", "-U", str(path)]).returncode == 0
+    lines = path.read_text().splitlines()
+    assert [l.split(":")[0] for l in lines] == ["u1", "u2"]
+    assert all(l.split(":")[1].startswith("$7$101$") for l in lines)
+
+
+@pytest.mark.parametrize("qos", [0, 1, 2])
+def test_bench_runs(broker, tern, qos):
+    r = run([tern, "bench"] + addr(broker.port) +
+            ["-q", str(qos), "-n", "500", "-c", "2", "-s", "2", "-m", "32"],
+            timeout=60)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert "published 1000 in" in out
+    assert "received" in out and "latency ms:" in out
