@@ -54,9 +54,12 @@ target_link_options(tern_shared PRIVATE
   -Wl,--version-script=${TERN_VERSION_SCRIPT} -Wl,--no-undefined)
 target_link_libraries(tern_shared PRIVATE Threads::Threads)
 
-# pkg-config
+# pkg-config, relocatable: the prefix is found from the .pc file's place,
+# so `cmake --install --prefix DIR` works without reconfiguring.
 set(TERN_PC ${CMAKE_BINARY_DIR}/tern.pc)
-file(WRITE ${TERN_PC} "prefix=${CMAKE_INSTALL_PREFIX}
+file(RELATIVE_PATH TERN_PC_UP /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
+string(REGEX REPLACE "/$" "" TERN_PC_UP "${TERN_PC_UP}")
+file(WRITE ${TERN_PC} "prefix=\${pcfiledir}/${TERN_PC_UP}
 exec_prefix=\${prefix}
 libdir=\${prefix}/${CMAKE_INSTALL_LIBDIR}
 includedir=\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}
