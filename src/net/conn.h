@@ -43,7 +43,7 @@ struct conn {
 	size_t out_bytes; /* queued and not yet written */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
-	char peer[48]; /* "address:port" for logs */
+	char peer[64]; /* "address:port" for logs */
 };
 
 /* conn_init() - adopt connected non-blocking socket @fd. */
