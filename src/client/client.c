@@ -667,7 +667,12 @@ tern_session_present(struct tern_client *c)
 const char *
 tern_client_id(struct tern_client *c)
 {
-	return c->assigned_id != NULL ? c->assigned_id : c->conf.client_id;
+	const char *id;
+
+	client_lock(c);
+	id = c->assigned_id != NULL ? c->assigned_id : c->conf.client_id;
+	client_unlock(c);
+	return id;
 }
 
 int
@@ -688,5 +693,10 @@ tern_connack_props(struct tern_client *c, struct tern_props *out)
 const char *
 tern_error_detail(struct tern_client *c)
 {
-	return c->detail;
+	const char *d;
+
+	client_lock(c);
+	d = c->detail;
+	client_unlock(c);
+	return d;
 }

@@ -435,6 +435,8 @@ conn_read(struct tern_client *c)
 		c->in.len += (size_t)n;
 		handle_input(c);
 	}
+	/* One large packet should not pin its buffer for good. */
+	buf_shrink(&c->in, 65536);
 }
 
 static void
