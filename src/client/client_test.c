@@ -558,6 +558,28 @@ test_peer_closes(void)
 }
 
 static void
+test_nothing_after_disconnect(void)
+{
+	struct tern_message *m = NULL;
+	struct tern_client *c;
+	int peer;
+
+	c = connected(TERN_MQTT311, &peer);
+	T_CHECK(c != NULL);
+	PEER_EXPECT(peer, CONNECT_V311);
+	T_CHECK_INT(tern_disconnect_async(c, 0, NULL), 0);
+	PEER_EXPECT(peer, 0xE0, 0x00);
+	/* A QoS 1 PUBLISH crossing our DISCONNECT gets no PUBACK. */
+	PEER_SEND(peer, 0x32, 0x07, 0x00, 0x01, 't', 0x00, 0x07, 'h', 'i');
+	T_CHECK_INT(step(c), TERN_ECLOSED);
+	PEER_SILENT(peer);
+	T_CHECK_INT(tern_recv(c, 0, &m), 0); /* still delivered */
+	tern_message_free(m);
+	tern_client_free(c);
+	close(peer);
+}
+
+static void
 test_bad_options(void)
 {
 	struct tern_prop alias[] = {{.id = TERN_PROP_TOPIC_ALIAS, .num = 1}};
@@ -612,5 +634,5 @@ T_MAIN(T_CASE(test_connect_v311), T_CASE(test_connect_v31_user_password),
        T_CASE(test_subscribe_unsubscribe_v311),
        T_CASE(test_subscribe_v5_options), T_CASE(test_topic_alias_in),
        T_CASE(test_server_disconnect_v5), T_CASE(test_malformed_input),
-       T_CASE(test_peer_closes), T_CASE(test_bad_options),
-       T_CASE(test_blocking_call_in_callback))
+       T_CASE(test_peer_closes), T_CASE(test_nothing_after_disconnect),
+       T_CASE(test_bad_options), T_CASE(test_blocking_call_in_callback))

@@ -88,6 +88,10 @@ client_send_packet(struct tern_client *c, const struct mqtt_packet *p)
 	struct wr w;
 	int err;
 
+	if (c->state == CS_CLOSING) {
+		/* [MQTT-3.14.4-1]: nothing may follow our DISCONNECT. */
+		return 0;
+	}
 	if (n == 0) {
 		return TERN_ETOOBIG;
 	}
