@@ -36,6 +36,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "codec/mqtt.h"
 
 #define ACL_NAME_MAX  65535u      /* an MQTT string */
@@ -584,42 +585,6 @@ acl_parse(const char *text, size_t len, const char *name, struct acl **out,
 	return 0;
 }
 
-/* All of @path into @b. 0, TERN_EIO (errno in *sys), ETOOBIG, ENOMEM. */
-static int
-read_file(const char *path, struct buf *b, int *sys)
-{
-	int fd, err = 0;
-	ssize_t n;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*sys = errno;
-		return TERN_EIO;
-	}
-	for (;;) {
-		err = buf_reserve(b, 4096);
-		if (err != 0) {
-			break;
-		}
-		n = read(fd, buf_tail(b), buf_room(b));
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			*sys = errno;
-			err = n < 0 ? TERN_EIO : 0;
-			break;
-		}
-		b->len += (size_t)n;
-		if (b->len > ACL_FILE_MAX) {
-			err = TERN_ETOOBIG;
-			break;
-		}
-	}
-	(void)close(fd); /* read-only: nothing to lose */
-	return err;
-}
-
 int
 acl_load(const char *path, struct acl **out, char *err, size_t errlen)
 {
@@ -627,7 +592,7 @@ acl_load(const char *path, struct acl **out, char *err, size_t errlen)
 	int e, sys = 0;
 
 	buf_init(&b);
-	e = read_file(path, &b, &sys);
+	e = file_read_all(path, ACL_FILE_MAX, &b, &sys);
 	if (e == 0) {
 		struct span s = buf_span(&b);
 

@@ -32,6 +32,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/file.h"
 
 #define PW_HASH_LEN   64    /* SHA-512 */
 #define PW_SALT_LEN   12    /* what mosquitto_passwd writes */
@@ -463,42 +464,6 @@ passwd_parse(const char *text, size_t len, const char *name,
 	return 0;
 }
 
-/* All of @path into @b. 0, TERN_EIO (errno in *sys), ETOOBIG, ENOMEM. */
-static int
-read_file(const char *path, struct buf *b, int *sys)
-{
-	int fd, err = 0;
-	ssize_t n;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*sys = errno;
-		return TERN_EIO;
-	}
-	for (;;) {
-		err = buf_reserve(b, 4096);
-		if (err != 0) {
-			break;
-		}
-		n = read(fd, buf_tail(b), buf_room(b));
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			*sys = errno;
-			err = n < 0 ? TERN_EIO : 0;
-			break;
-		}
-		b->len += (size_t)n;
-		if (b->len > PW_FILE_MAX) {
-			err = TERN_ETOOBIG;
-			break;
-		}
-	}
-	(void)close(fd); /* read-only: nothing to lose */
-	return err;
-}
-
 int
 passwd_load(const char *path, struct passwd_db **out, char *err, size_t errlen)
 {
@@ -506,7 +471,7 @@ passwd_load(const char *path, struct passwd_db **out, char *err, size_t errlen)
 	int e, sys = 0;
 
 	buf_init(&b);
-	e = read_file(path, &b, &sys);
+	e = file_read_all(path, PW_FILE_MAX, &b, &sys);
 	if (e == 0) {
 		e = passwd_parse((const char *)b.p, b.len, path, out, err,
 		                 errlen);

@@ -22,6 +22,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "parse.h"
 
 static const char BLANKS[] = " \t\r\v\f";
@@ -141,49 +142,7 @@ cfg_parse_text(struct cfg_ctx *x, const char *text, size_t len)
 }
 
 /*
- * Read all of @path into @b (NUL-terminated, the NUL not counted). 0,
- * TERN_EIO with the errno in *sys, or TERN_ETOOBIG / TERN_ENOMEM.
- */
-static int
-read_file(const char *path, struct buf *b, int *sys)
-{
-	int fd, err = 0;
-	ssize_t n;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*sys = errno;
-		return TERN_EIO;
-	}
-	for (;;) {
-		err = buf_reserve(b, 4096);
-		if (err != 0) {
-			break;
-		}
-		n = read(fd, buf_tail(b), buf_room(b) - 1);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			*sys = errno;
-			err = n < 0 ? TERN_EIO : 0;
-			break;
-		}
-		b->len += (size_t)n;
-		if (b->len > CONFIG_FILE_MAX) {
-			err = TERN_ETOOBIG;
-			break;
-		}
-	}
-	(void)close(fd); /* read-only: nothing to lose */
-	if (err == 0) {
-		*buf_tail(b) = '\0';
-	}
-	return err;
-}
-
-/*
- * Report a read_file() failure of @path: as a message of @parent (the
+ * Report a file_read_all() failure of @path: as a message of @parent (the
  * include_dir line) when there is one, else as "PATH: what".
  */
 static int
@@ -219,7 +178,7 @@ load_file(const struct cfg_ctx *parent, struct config *c, const char *path,
 	int err, sys = 0;
 
 	buf_init(&b);
-	err = read_file(path, &b, &sys);
+	err = file_read_all(path, CONFIG_FILE_MAX, &b, &sys);
 	if (err == 0) {
 		err = cfg_parse_text(&x, (const char *)b.p, b.len);
 	} else {

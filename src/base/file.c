@@ -1,0 +1,49 @@
+/*
+ * file.c - read a whole file into a buffer (config, password, ACL files).
+ */
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "err.h"
+
+int
+file_read_all(const char *path, size_t max, struct buf *b, int *sys)
+{
+	int fd, err = 0;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*sys = errno;
+		return TERN_EIO;
+	}
+	for (;;) {
+		err = buf_reserve(b, 4096);
+		if (err != 0) {
+			break;
+		}
+		/* One byte of room always stays for the NUL. */
+		n = read(fd, buf_tail(b), buf_room(b) - 1);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			*sys = errno;
+			err = n < 0 ? TERN_EIO : 0;
+			break;
+		}
+		b->len += (size_t)n;
+		if (b->len > max) {
+			err = TERN_ETOOBIG;
+			break;
+		}
+	}
+	(void)close(fd); /* read-only: nothing to lose */
+	if (err == 0) {
+		*buf_tail(b) = '\0';
+	}
+	return err;
+}
