@@ -501,3 +501,73 @@ def test_unauthenticated_connect_size_is_bounded(broker_factory, raws):
     assert closed or grown < 2 * MiB, \
         "unauthenticated CONNECT holds %d bytes (%d sent)" % (grown, sent)
     survives(b, by)
+
+
+# --- per-session state a client can pile up ----------------------------------
+
+
+def test_one_subscribe_with_10000_filters(broker_factory):
+    """One SUBSCRIBE with 10,000 distinct filters, one with the same
+    filter 10,000 times (each replaces the last, [MQTT-3.8.4-3]), and one
+    UNSUBSCRIBE naming 20,000: a SUBACK code per filter, in order
+    [MQTT-3.8.4-6], and the heap comes back to baseline."""
+    b, heap, by = heap_broker(broker_factory)
+    base = heap.settled()
+    c = connected(b)
+    codes = c.subscribe([("many/%d" % i, i % 3) for i in range(10000)])
+    assert codes == [i % 3 for i in range(10000)]
+    by.check()
+    codes = c.subscribe([("same/x", i % 3) for i in range(10000)], pid=2)
+    assert codes == [i % 3 for i in range(10000)]
+    c.send(mqttraw.publish("same/x", b"once", qos=2, pid=3))
+    got = []
+    while len(got) < 2:
+        p = c.recv()
+        got.append(p.name)
+        if p.name == "PUBLISH":
+            # One copy, at the QoS of the last subscription (10000 % 3).
+            assert p.qos == 9999 % 3
+            assert p.publish_fields()[2] == b"once"
+    assert sorted(got) == ["PUBLISH", "PUBREC"], got
+    c.send(mqttraw.unsubscribe(4, ["many/%d" % i for i in range(10000)] * 2))
+    assert c.expect("UNSUBACK").pid() == 4
+    c.close()
+    survives(b, by)
+    assert_back_to_baseline(heap, base, "after 10,000 filters in a packet")
+
+
+def test_qos2_publishes_never_released(broker_factory):
+    """65,535 QoS 2 PUBLISH packets (every packet id) never followed by
+    PUBREL, then all of them again: each message is delivered once
+    ([MQTT-4.3.3-2]: a resent QoS 2 id is not delivered again until its
+    PUBREL), the per-session state is bounded by the packet-id space, and
+    it is freed when the client goes. Class: mosquitto CVE-2023-28366,
+    memory leak from QoS 2 messages with duplicate ids whose exchange is
+    never completed."""
+    b, heap, by = heap_broker(broker_factory)
+    base = heap.settled()
+    topic = "q2/" + uid()
+    sub = connected(b)
+    assert sub.subscribe([(topic, 0)]) == [0]
+    pub = connected(b)
+    blob = b"".join(mqttraw.publish(topic, b"v", qos=2, pid=i)
+                    for i in range(1, 65536))
+    for rnd in range(2):
+        pub.send(blob)
+        for i in range(1, 65536):
+            assert pub.expect("PUBREC").pid() == i
+        by.check()
+    pub.send(mqttraw.publish(topic, b"marker"))
+    count = 0
+    while True:
+        p = sub.expect("PUBLISH")
+        if p.publish_fields()[2] == b"marker":
+            break
+        count += 1
+    assert count == 65535, "%d deliveries for 65,535 distinct ids" % count
+    grown = heap.next() - base
+    assert grown < 8 * MiB, "QoS 2 state of %d bytes" % grown
+    pub.close()
+    sub.close()
+    survives(b, by)
+    assert_back_to_baseline(heap, base, "after unreleased QoS 2")
