@@ -37,6 +37,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/file.h"
+#include "codec/levels.h"
 #include "codec/mqtt.h"
 
 #define ACL_NAME_MAX  65535u      /* an MQTT string */
@@ -611,49 +612,6 @@ acl_load(const char *path, struct acl **out, char *err, size_t errlen)
 }
 
 /* ---- Matching ---- */
-
-/*
- * A cursor over the levels of a topic or filter, as in codec/topic.c:
- * @pos passes @len by one once the last level is taken.
- */
-struct level_it {
-	const uint8_t *p;
-	size_t len;
-	size_t pos;
-};
-
-static struct level_it
-level_it_make(struct span t)
-{
-	static const uint8_t none[1];
-	struct level_it it = {t.p != NULL ? t.p : none, t.len, 0};
-	return it;
-}
-
-static bool
-level_it_done(const struct level_it *it)
-{
-	return it->pos > it->len;
-}
-
-/* The next level; only called when !level_it_done(). */
-static struct span
-level_it_next(struct level_it *it)
-{
-	size_t left = it->len - it->pos;
-	const uint8_t *start = it->p + it->pos;
-	const uint8_t *sep = left != 0 ? memchr(start, '/', left) : NULL;
-	size_t n = sep != NULL ? (size_t)(sep - start) : left;
-
-	it->pos += n + 1;
-	return span_make(start, n);
-}
-
-static bool
-level_is(struct span level, char c)
-{
-	return level.len == 1 && level.p[0] == (uint8_t)c;
-}
 
 static bool
 is_wild(struct span level)
