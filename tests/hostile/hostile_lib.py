@@ -149,8 +149,11 @@ class Raw(mqttraw.Client):
 
 
 def connected(broker, client_id=None, keepalive=60, **kw):
+    """A Raw client with an accepted CONNECT. A broker object carrying a
+    `hostile_creds` dict (username, password) logs in with it."""
     c = Raw(broker.port, **kw)
-    ack = c.connect(client_id or uid(), keepalive=keepalive)
+    creds = getattr(broker, "hostile_creds", {})
+    ack = c.connect(client_id or uid(), keepalive=keepalive, **creds)
     assert ack.body[1] == 0, "CONNACK refused: %r" % ack
     return c
 
