@@ -117,10 +117,25 @@ def broker(broker_factory):
     return broker_factory()
 
 
+RUNNING = []
+
+
+@pytest.fixture(autouse=True)
+def reap_processes():
+    """Kill what a test left running (a subscriber whose test failed)."""
+    yield
+    while RUNNING:
+        p = RUNNING.pop()
+        if p.p.poll() is None:
+            p.p.kill()
+            p.p.wait()
+
+
 class Proc:
     """A background process whose stdout lines are collected as they come."""
 
     def __init__(self, args, stdin=None):
+        RUNNING.append(self)
         self.args = args
         self.p = subprocess.Popen(args, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE,
