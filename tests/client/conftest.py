@@ -9,6 +9,10 @@ Environment:
                         config is mosquitto.conf syntax (ternd reads it).
   TERN_BIN              the tern binary (default build/tern)
   TERN_EXAMPLES         directory of the built examples (build/examples)
+  TERN_TEST_BROKER_MQTT5  "0" when the broker under test does not serve
+                        MQTT 5: tests that need it (marked mqtt5, or with
+                        a protocol version parameter of 5) are skipped,
+                        and say so. The full suite runs against mosquitto.
 """
 import os
 import queue
@@ -247,3 +251,28 @@ def tern():
     if not os.access(TERN, os.X_OK):
         pytest.skip("tern binary not built: %s" % TERN)
     return TERN
+
+
+BROKER_MQTT5 = os.environ.get("TERN_TEST_BROKER_MQTT5", "1") != "0"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "mqtt5: needs a broker that serves MQTT 5")
+
+
+def _needs_mqtt5(item):
+    if item.get_closest_marker("mqtt5") is not None:
+        return True
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return str(params.get("ver", "")) == "5"
+
+
+def pytest_collection_modifyitems(config, items):
+    if BROKER_MQTT5:
+        return
+    skip = pytest.mark.skip(reason="the broker under test does not serve "
+                            "MQTT 5 yet")
+    for item in items:
+        if _needs_mqtt5(item):
+            item.add_marker(skip)

@@ -74,6 +74,7 @@ def test_connack_refused_exit_code(broker_factory, tern, ver, code):
         assert b"not authorized" in r.stderr
 
 
+@pytest.mark.mqtt5
 def test_password_file(broker_factory, tern, passwd_file):
     pw = passwd_file({"alice": "s3cret"})
     b = broker_factory(conf=["allow_anonymous false", "password_file " + pw])

@@ -18,6 +18,7 @@ def hp(b):
     return ["127.0.0.1", str(b.port)]
 
 
+@pytest.mark.mqtt5
 def test_connect_auth(broker_factory, passwd_file):
     prog = example("connect_auth")
     pw = passwd_file({"demo": "secret"})
@@ -30,6 +31,7 @@ def test_connect_auth(broker_factory, passwd_file):
     assert b"refused" in r.stderr
 
 
+@pytest.mark.mqtt5
 def test_publish(broker):
     from conftest import MOSQ_SUB, messages, start_sub
     sub = start_sub([MOSQ_SUB, "-h", "127.0.0.1", "-p", str(broker.port),
@@ -56,6 +58,7 @@ def test_subscribe_wildcards(broker):
                         b"alerts/fire: yes\n", b"alerts: x\n"]
 
 
+@pytest.mark.mqtt5
 def test_qos_levels(broker):
     r = run([example("qos_levels")] + hp(broker))
     assert r.returncode == 0, r.stderr

@@ -67,6 +67,7 @@ def test_tern_pub_to_mosquitto_sub(broker, tern, ver, qos):
     assert messages(out) == [("%s|from tern|%d\n" % (topic, qos)).encode()]
 
 
+@pytest.mark.mqtt5
 def test_v5_properties_both_ways(broker, tern):
     sub = start_sub([MOSQ_SUB] + addr(broker) +
                     ["-t", "i/props", "-V", "5", "-C", "1", "-F",
@@ -105,6 +106,7 @@ def test_v5_properties_both_ways(broker, tern):
     assert messages(out) == [b"a:b|ct|rt|cd\n"]
 
 
+@pytest.mark.mqtt5
 def test_json_output(broker, tern):
     sub = start_sub([tern, "sub"] + addr(broker) +
                     ["-t", "i/json", "-V", "5", "-C", "1", "-F", "%j",
@@ -177,6 +179,7 @@ def test_filter_out_and_unsubscribe(broker, tern):
     assert messages(out) == [b"i/f/signal keep\n"]
 
 
+@pytest.mark.mqtt5
 def test_persistent_session_queues(broker, tern):
     for ver in ["311", "5"]:
         cid = "persist-" + ver
@@ -194,6 +197,7 @@ def test_persistent_session_queues(broker, tern):
         assert r.stdout == b"m0\nm1\nm2\n"
 
 
+@pytest.mark.mqtt5
 def test_will_on_kill_not_on_sigterm(broker, tern):
     watch = start_sub([MOSQ_SUB] + addr(broker) +
                       ["-t", "i/will/#", "-C", "1", "-v"])
@@ -217,6 +221,7 @@ def test_will_on_kill_not_on_sigterm(broker, tern):
     assert r.returncode == 27 and r.stdout == b""
 
 
+@pytest.mark.mqtt5
 def test_rr_both_ways(broker, tern):
     # tern rr asks; mosquitto's clients answer on the Response Topic.
     responder = start_sub([MOSQ_SUB] + addr(broker) +
@@ -247,6 +252,7 @@ def test_rr_both_ways(broker, tern):
     assert out == [b"pong2\n"]
 
 
+@pytest.mark.mqtt5
 def test_rr_timeout(broker, tern):
     r = run([tern, "rr"] + addr(broker) +
             ["-t", "i/nobody", "-e", "i/never", "-m", "x", "-W", "1"])
