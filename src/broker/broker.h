@@ -93,6 +93,9 @@ struct server {
 	struct listen_slot listeners[CONFIG_MAX_LISTENERS];
 	size_t n_listeners;
 	atomic_bool stopping;
+	atomic_long n_conns;     /* open connections, all listeners */
+	atomic_long n_pending;   /* of those, CONNECT not yet accepted */
+	size_t mem_budget;       /* memory_limit resolved; SIZE_MAX = none */
 	atomic_long clients_max; /* highest `connected` seen */
 	atomic_ulong id_seq;     /* for server-assigned client ids */
 	uint64_t start_ms;
@@ -154,6 +157,7 @@ struct client {
 	bool out_armed; /* EPOLLOUT requested */
 	bool graceful;  /* DISCONNECT received: no will */
 	bool counted;   /* included in stats.connected */
+	bool pending;   /* included in srv->n_pending */
 	uint32_t migrate_to;
 	const char *why; /* reason for closing, for the log */
 };
@@ -194,6 +198,7 @@ struct session {
 	bool persistent;       /* clean session 0 */
 	bool idle;             /* counted in stats.disconnected */
 	struct sub *subs;
+	size_t n_subs;
 	struct list queue; /* struct qent, QS_QUEUED, FIFO */
 	size_t n_queued;
 	size_t queued_bytes;
@@ -247,7 +252,14 @@ struct worker {
 
 /* ---- functions, by file ----------------------------------------------- */
 
+enum mem_pressure {
+	MEM_OK,   /* under 90% of memory_limit */
+	MEM_HIGH, /* 90%: shed QoS 0 to queues, refuse new clients */
+	MEM_FULL  /* 100%: refuse new messages */
+};
+
 /* server.c */
+enum mem_pressure server_mem_pressure(const struct server *srv);
 struct server *server_new(const struct config *cfg, char *err, size_t errlen);
 int server_run(struct server *srv, int signal_fd);
 void server_free(struct server *srv);
@@ -275,6 +287,7 @@ int handle_connect(struct client *c, const struct mqtt_packet *p, int derr);
 int handle_disconnect(struct client *c, const struct mqtt_packet *p);
 void client_adopt(struct worker *w, struct client *c);
 void client_finish_close(struct client *c);
+void client_release_counts(struct client *c);
 
 /* publish.c */
 int handle_publish(struct client *c, const struct mqtt_packet *p);

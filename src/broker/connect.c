@@ -52,6 +52,10 @@ check_client_id(struct client *c, const struct mqtt_connect *cn)
 		return refuse(c, MQTT_CONNACK_ID_REJECTED,
 		              "MQTT 3.1 client id must be 1 to 23 characters");
 	}
+	if (cn->client_id.len > (size_t)c->w->srv->cfg->max_client_id_length) {
+		return refuse(c, MQTT_CONNACK_ID_REJECTED,
+		              "client id longer than max_client_id_length");
+	}
 	if (cn->client_id.len == 0 && !cn->clean) {
 		return refuse(c, MQTT_CONNACK_ID_REJECTED,
 		              "empty client id without clean session");
@@ -189,6 +193,10 @@ attach(struct client *c, struct session *s, bool clean)
 	c->session = s;
 	c->state = CS_ACTIVE;
 	c->counted = true;
+	if (c->pending) {
+		c->pending = false;
+		atomic_fetch_sub(&w->srv->n_pending, 1);
+	}
 	atomic_fetch_add(&w->stats.connected, 1);
 	now_connected = 0;
 	for (unsigned i = 0; i < srv->n_workers; i++) {
@@ -277,6 +285,11 @@ handle_connect(struct client *c, const struct mqtt_packet *p, int derr)
 	}
 	if (err == 0) {
 		err = authenticate(c, cn);
+	}
+	if (err == 0 && server_mem_pressure(c->w->srv) != MEM_OK) {
+		/* Load shedding: keep serving the clients we have. */
+		err = refuse(c, MQTT_CONNACK_UNAVAILABLE,
+		             "memory_limit nearly reached");
 	}
 	if (err != 0) {
 		return err;
@@ -387,6 +400,19 @@ client_finish_close(struct client *c)
 		list_del(&c->wlink);
 	}
 	conn_fini(&c->conn);
-	atomic_fetch_sub(&w->srv->listeners[c->listener].count, 1);
+	client_release_counts(c);
 	tern_free(c);
+}
+
+void
+client_release_counts(struct client *c)
+{
+	struct server *srv = c->w->srv;
+
+	atomic_fetch_sub(&srv->listeners[c->listener].count, 1);
+	atomic_fetch_sub(&srv->n_conns, 1);
+	if (c->pending) {
+		c->pending = false;
+		atomic_fetch_sub(&srv->n_pending, 1);
+	}
 }

@@ -146,25 +146,69 @@ qent_new(struct msg *m, uint8_t qos, bool retain)
 }
 
 static void
+count_drop(struct worker *w)
+{
+	atomic_fetch_add_explicit(&w->stats.dropped, 1, memory_order_relaxed);
+}
+
+static bool
+queue_full(const struct config *cfg, const struct session *s, size_t more)
+{
+	return (cfg->max_queued_messages > 0 &&
+	        s->n_queued >= (size_t)cfg->max_queued_messages) ||
+	       (cfg->max_queued_bytes > 0 &&
+	        s->queued_bytes + more > (size_t)cfg->max_queued_bytes);
+}
+
+static void
+unqueue(struct session *s, struct qent *q)
+{
+	s->n_queued--;
+	s->queued_bytes -= q->m->payload.len;
+	qent_free(q);
+}
+
+/* queue_full_action drop_oldest: the oldest queued QoS 0 message gives
+ * way. QoS 1/2 messages are never dropped once queued. */
+static bool
+drop_oldest_qos0(struct worker *w, struct session *s)
+{
+	struct list *pos;
+
+	list_for_each (pos, &s->queue) {
+		struct qent *q = LIST_ENTRY(pos, struct qent, link);
+		if (q->qos == 0) {
+			unqueue(s, q);
+			count_drop(w);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
 enqueue(struct worker *w, struct session *s, struct msg *m, uint8_t qos,
         bool retain)
 {
 	const struct config *cfg = w->srv->cfg;
 	struct qent *q;
 
-	if ((cfg->max_queued_messages > 0 &&
-	     s->n_queued >= (size_t)cfg->max_queued_messages) ||
-	    (cfg->max_queued_bytes > 0 &&
-	     s->queued_bytes + m->payload.len >
-	             (size_t)cfg->max_queued_bytes)) {
-		atomic_fetch_add_explicit(&w->stats.dropped, 1,
-		                          memory_order_relaxed);
+	/* Under memory pressure QoS 0 to a backed-up or absent subscriber
+	 * is the first thing shed. */
+	if (qos == 0 && server_mem_pressure(w->srv) != MEM_OK) {
+		count_drop(w);
 		return;
+	}
+	while (queue_full(cfg, s, m->payload.len)) {
+		if (cfg->queue_full_action != CONFIG_QUEUE_DROP_OLDEST ||
+		    !drop_oldest_qos0(w, s)) {
+			count_drop(w);
+			return;
+		}
 	}
 	q = qent_new(m, qos, retain);
 	if (q == NULL) {
-		atomic_fetch_add_explicit(&w->stats.dropped, 1,
-		                          memory_order_relaxed);
+		count_drop(w);
 		return;
 	}
 	list_insert_tail(&s->queue, &q->link);

@@ -125,6 +125,26 @@ screen(struct client *c, const struct mqtt_publish *pub)
 {
 	const struct server *srv = c->w->srv;
 
+	if (server_mem_pressure(srv) == MEM_FULL) {
+		if (pub->qos == 0) {
+			atomic_fetch_add_explicit(&c->w->stats.dropped, 1,
+			                          memory_order_relaxed);
+			return 1;
+		}
+		/* Not acknowledged, so the client keeps the message and
+		 * sends it again after reconnecting. */
+		c->why = "memory_limit reached";
+		return TERN_ENOMEM;
+	}
+	if (topic_levels(pub->topic) > (size_t)srv->cfg->max_topic_levels) {
+		log_msg(LOG_INFO,
+		        "Dropped a message from %.*s: topic has more "
+		        "than max_topic_levels levels.",
+		        (int)c->session->id_len, c->session->id);
+		atomic_fetch_add_explicit(&c->w->stats.dropped, 1,
+		                          memory_order_relaxed);
+		return 1;
+	}
 	if (pub->retain && !srv->cfg->retain_available) {
 		c->why = "retained PUBLISH while retain_available is false";
 		return TERN_EPROTO;

@@ -15,6 +15,34 @@
 #include "../base/clock.h"
 #include "../base/log.h"
 
+/* memory_limit: -1 (the default) is three quarters of physical memory,
+ * 0 is no limit. */
+static size_t
+mem_budget(const struct config *cfg)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (cfg->memory_limit > 0) {
+		return (size_t)cfg->memory_limit;
+	}
+	if (cfg->memory_limit == 0 || pages <= 0 || page <= 0) {
+		return SIZE_MAX;
+	}
+	return (size_t)pages / 4 * 3 * (size_t)page;
+}
+
+enum mem_pressure
+server_mem_pressure(const struct server *srv)
+{
+	size_t used = alloc_in_use();
+
+	if (srv->mem_budget == SIZE_MAX || used < srv->mem_budget / 10 * 9) {
+		return MEM_OK;
+	}
+	return used < srv->mem_budget ? MEM_HIGH : MEM_FULL;
+}
+
 static unsigned
 worker_count(const struct config *cfg)
 {
@@ -83,6 +111,7 @@ server_new(const struct config *cfg, char *err, size_t errlen)
 	srv->n_workers = worker_count(cfg);
 	srv->limits.max_packet = (size_t)cfg->max_packet_size;
 	srv->max_payload = (size_t)cfg->message_size_limit;
+	srv->mem_budget = mem_budget(cfg);
 	srv->n_listeners = cfg->n_listeners;
 	for (size_t i = 0; i < cfg->n_listeners; i++) {
 		srv->listeners[i].cfg = &cfg->listeners[i];

@@ -14,8 +14,10 @@
 
 /* Remember @filter in the session's list, or update its QoS. */
 static int
-remember(struct session *s, struct span filter, uint8_t qos)
+remember(const struct worker *w, struct session *s, struct span filter,
+         uint8_t qos)
 {
+	long max = w->srv->cfg->max_subscriptions_per_client;
 	struct sub *sub;
 
 	for (sub = s->subs; sub != NULL; sub = sub->next) {
@@ -23,6 +25,9 @@ remember(struct session *s, struct span filter, uint8_t qos)
 			sub->qos = qos;
 			return 0;
 		}
+	}
+	if (max > 0 && s->n_subs >= (size_t)max) {
+		return TERN_EFULL;
 	}
 	sub = tern_malloc(sizeof(*sub) + filter.len);
 	if (sub == NULL) {
@@ -33,6 +38,7 @@ remember(struct session *s, struct span filter, uint8_t qos)
 	memcpy(sub->filter, filter.p, filter.len);
 	sub->next = s->subs;
 	s->subs = sub;
+	s->n_subs++;
 	return 0;
 }
 
@@ -46,6 +52,7 @@ forget(struct session *s, struct span filter)
 		if (span_eq(span_make(sub->filter, sub->len), filter)) {
 			*pp = sub->next;
 			tern_free(sub);
+			s->n_subs--;
 			return;
 		}
 	}
@@ -64,12 +71,15 @@ subscribe_one(struct client *c, const struct mqtt_sub_entry *e)
 	        .qos = e->qos,
 	};
 
+	if (topic_levels(e->filter) > (size_t)w->srv->cfg->max_topic_levels) {
+		return 0x80;
+	}
 	if (!session_may(w, s, e->filter, ACL_SUBSCRIBE)) {
 		log_msg(LOG_INFO, "Denied subscription of %.*s to %.*s.",
 		        (int)s->id_len, s->id, (int)e->filter.len, e->filter.p);
 		return 0x80;
 	}
-	if (remember(s, e->filter, e->qos) != 0) {
+	if (remember(w, s, e->filter, e->qos) != 0) {
 		return 0x80;
 	}
 	if (router_subscribe(w->srv->router, e->filter, &ref, NULL) != 0) {

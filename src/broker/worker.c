@@ -21,6 +21,30 @@
 #include "../base/clock.h"
 #include "../base/log.h"
 
+/* Why a new connection cannot be taken, or NULL. The counts are read
+ * without a lock, so a cap may be passed by one per worker at most. */
+static const char *
+accept_refusal(struct server *srv, const struct listen_slot *ls)
+{
+	const struct config *cfg = srv->cfg;
+
+	if (ls->cfg->max_connections >= 0 &&
+	    atomic_load(&ls->count) >= ls->cfg->max_connections) {
+		return "listener at max_connections";
+	}
+	if (cfg->max_connections_total >= 0 &&
+	    atomic_load(&srv->n_conns) >= cfg->max_connections_total) {
+		return "max_connections_total reached";
+	}
+	if (atomic_load(&srv->n_pending) >= cfg->max_pending_connections) {
+		return "too many connections waiting for CONNECT";
+	}
+	if (server_mem_pressure(srv) == MEM_FULL) {
+		return "memory_limit reached";
+	}
+	return NULL;
+}
+
 static void
 on_accept(struct loop_watch *watch, uint32_t events)
 {
@@ -42,13 +66,12 @@ on_accept(struct loop_watch *watch, uint32_t events)
 			}
 			return;
 		}
-		if (ls->cfg->max_connections >= 0 &&
-		    atomic_load(&ls->count) >= ls->cfg->max_connections) {
+		const char *full = accept_refusal(w->srv, ls);
+		if (full != NULL) {
 			close(fd);
 			log_msg(LOG_NOTICE,
-			        "connection refused: listener %u "
-			        "at max_connections",
-			        (unsigned)ls->cfg->port);
+			        "Connection refused on port %u: %s.",
+			        (unsigned)ls->cfg->port, full);
 			continue;
 		}
 		c = tern_calloc(1, sizeof(*c));
@@ -62,7 +85,10 @@ on_accept(struct loop_watch *watch, uint32_t events)
 		c->accepted_ms = w->now_ms;
 		c->last_rx_ms = w->now_ms;
 		c->state = CS_NEW;
+		c->pending = true;
 		atomic_fetch_add(&ls->count, 1);
+		atomic_fetch_add(&w->srv->n_conns, 1);
+		atomic_fetch_add(&w->srv->n_pending, 1);
 		client_adopt(w, c);
 		log_msg(LOG_INFO, "new connection from %s on port %u",
 		        c->conn.peer, (unsigned)ls->cfg->port);
@@ -148,7 +174,7 @@ free_inbox_item(struct inbox_item *it)
 		close(c->conn.watch.fd);
 		conn_fini(&c->conn);
 		msg_unref(c->will);
-		atomic_fetch_sub(&c->w->srv->listeners[c->listener].count, 1);
+		client_release_counts(c);
 		tern_free(c);
 	}
 }

@@ -22,6 +22,12 @@ struct config_listener {
 	int line; /* where it was declared, for messages; 0 = the default */
 };
 
+/* What a full session queue does with one more message. */
+#define CONFIG_QUEUE_DROP_NEWEST 0 /* the new message is dropped */
+#define CONFIG_QUEUE_DROP_OLDEST                  \
+	1 /* the oldest QoS 0 message makes room; \
+	     with none queued, the new one goes */
+
 /* Log levels for log_type, as bits (same values as base/log.h). */
 #define CONFIG_LOG_ERR    0x01
 #define CONFIG_LOG_WARN   0x02
@@ -69,6 +75,15 @@ struct config {
 
 	long workers;         /* worker threads, 0 = one per core */
 	long connect_timeout; /* seconds a socket has to send CONNECT */
+
+	/* Limits (Tern's own directives; docs/CONFIG.md "Limits"). */
+	long long memory_limit;       /* bytes; -1 = 3/4 of RAM, 0 = none */
+	long max_connections_total;   /* all listeners, -1 = unlimited */
+	long max_pending_connections; /* accepted, CONNECT not yet read */
+	long max_client_id_length;    /* bytes */
+	long max_topic_levels;        /* in topic names and filters */
+	long max_subscriptions_per_client; /* 0 = unlimited */
+	int queue_full_action;             /* CONFIG_QUEUE_DROP_* */
 	bool persistence;
 	char *persistence_location;
 

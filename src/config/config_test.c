@@ -329,8 +329,18 @@ static const struct bad_case bad_cases[] = {
          "messages is not supported yet"},
         {"max_qos 1", "t.conf:1: max_qos 1: limiting QoS is not supported "
                       "yet"},
-        {"memory_limit 1000000",
-         "t.conf:1: memory_limit 1000000: not supported yet"},
+        {"memory_limit -5", "t.conf:1: memory_limit: -5 is out of range "
+                            "(0..9223372036854775807)"},
+        {"max_client_id_length 22",
+         "t.conf:1: max_client_id_length: 22 is out of range (23..65535)"},
+        {"max_topic_levels 0",
+         "t.conf:1: max_topic_levels: 0 is out of range (1..65535)"},
+        {"max_pending_connections 0",
+         "t.conf:1: max_pending_connections: 0 is out of range "
+         "(1..2147483647)"},
+        {"queue_full_action drop_random",
+         "t.conf:1: queue_full_action: expected drop_newest or drop_oldest, "
+         "got 'drop_random'"},
         {"use_username_as_clientid true",
          "t.conf:1: use_username_as_clientid true: not supported yet"},
         {"require_certificate true",
@@ -699,7 +709,6 @@ test_ignored(void)
 	                           "upgrade_outgoing_qos false\n"
 	                           "max_inflight_bytes 0\n"
 	                           "max_qos 2\n"
-	                           "memory_limit 0\n"
 	                           "use_username_as_clientid false\n"
 	                           "require_certificate false\n"
 	                           "use_identity_as_username false\n"
@@ -1171,7 +1180,47 @@ test_alloc_failures_include(void)
 	rm_tree();
 }
 
-T_MAIN(T_CASE(test_defaults), T_CASE(test_good_values),
+/* Tern's limit directives: defaults and every value applied. */
+static void
+test_limits(void)
+{
+	const char *text = "memory_limit 1048576\n"
+	                   "max_connections_total 100\n"
+	                   "max_pending_connections 5\n"
+	                   "max_client_id_length 64\n"
+	                   "max_topic_levels 8\n"
+	                   "max_subscriptions_per_client 10\n"
+	                   "queue_full_action drop_oldest\n";
+	char err[ERRLEN];
+	struct config c;
+
+	config_init(&c);
+	T_CHECK_INT(c.memory_limit, -1);
+	T_CHECK_INT(c.max_connections_total, -1);
+	T_CHECK_INT(c.max_pending_connections, 10000);
+	T_CHECK_INT(c.max_client_id_length, 1024);
+	T_CHECK_INT(c.max_topic_levels, 128);
+	T_CHECK_INT(c.max_subscriptions_per_client, 0);
+	T_CHECK_INT(c.queue_full_action, CONFIG_QUEUE_DROP_NEWEST);
+	config_fini(&c);
+	T_CHECK_INT(parse(&c, text, err), 0);
+	T_CHECK_INT(c.memory_limit, 1048576);
+	T_CHECK_INT(c.max_connections_total, 100);
+	T_CHECK_INT(c.max_pending_connections, 5);
+	T_CHECK_INT(c.max_client_id_length, 64);
+	T_CHECK_INT(c.max_topic_levels, 8);
+	T_CHECK_INT(c.max_subscriptions_per_client, 10);
+	T_CHECK_INT(c.queue_full_action, CONFIG_QUEUE_DROP_OLDEST);
+	config_fini(&c);
+	T_CHECK_INT(parse(&c, "memory_limit 0\nqueue_full_action drop_newest\n",
+	                  err),
+	            0);
+	T_CHECK_INT(c.memory_limit, 0);
+	T_CHECK_INT(c.queue_full_action, CONFIG_QUEUE_DROP_NEWEST);
+	config_fini(&c);
+}
+
+T_MAIN(T_CASE(test_defaults), T_CASE(test_good_values), T_CASE(test_limits),
        T_CASE(test_every_mosquitto_directive), T_CASE(test_bad_values),
        T_CASE(test_lines), T_CASE(test_line_limits),
        T_CASE(test_small_err_buffer), T_CASE(test_log_type),

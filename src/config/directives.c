@@ -480,6 +480,32 @@ set_protocol(struct cfg_ctx *x, const struct directive *d, char *value)
 	                 d->name, w);
 }
 
+static int
+set_queue_full_action(struct cfg_ctx *x, const struct directive *d, char *value)
+{
+	static const struct {
+		const char *name;
+		int action;
+	} actions[] = {
+	        {"drop_newest", CONFIG_QUEUE_DROP_NEWEST},
+	        {"drop_oldest", CONFIG_QUEUE_DROP_OLDEST},
+	};
+	char *w = NULL;
+	int err = one_word(x, d->name, value, &w);
+
+	if (err != 0) {
+		return err;
+	}
+	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
+		if (strcmp(w, actions[i].name) == 0) {
+			x->c->queue_full_action = actions[i].action;
+			return 0;
+		}
+	}
+	return cfg_error(x, "%s: expected drop_newest or drop_oldest, got '%s'",
+	                 d->name, w);
+}
+
 static const struct {
 	const char *name;
 	unsigned bits;
@@ -768,6 +794,38 @@ static const struct directive directives[] = {
          .off = OFF(connect_timeout),
          .min = 1,
          .max = 3600},
+        /* Limits. */
+        {.name = "memory_limit",
+         .type = DT_SIZE,
+         .off = OFF(memory_limit),
+         .max = LLONG_MAX},
+        {.name = "max_connections_total",
+         .type = DT_INT,
+         .off = OFF(max_connections_total),
+         .min = -1,
+         .max = INT_MAX},
+        {.name = "max_pending_connections",
+         .type = DT_INT,
+         .off = OFF(max_pending_connections),
+         .min = 1,
+         .max = INT_MAX},
+        {.name = "max_client_id_length",
+         .type = DT_INT,
+         .off = OFF(max_client_id_length),
+         .min = 23,
+         .max = 65535},
+        {.name = "max_topic_levels",
+         .type = DT_INT,
+         .off = OFF(max_topic_levels),
+         .min = 1,
+         .max = 65535},
+        {.name = "max_subscriptions_per_client",
+         .type = DT_INT,
+         .off = OFF(max_subscriptions_per_client),
+         .max = INT_MAX},
+        {.name = "queue_full_action",
+         .type = DT_SPECIAL,
+         .set = set_queue_full_action},
         /* Files. */
         {.name = "include_dir", .type = DT_PATH, .set = set_include_dir},
 
@@ -836,10 +894,6 @@ static const struct directive directives[] = {
          .flags = DF_ONLY,
          .min = 2,
          .note = "limiting QoS is not supported yet"},
-        {.name = "memory_limit",
-         .type = DT_SIZE,
-         .flags = DF_ONLY,
-         .note = NOT_YET},
         {.name = "per_listener_settings",
          .type = DT_BOOL,
          .flags = DF_ONLY,
@@ -986,6 +1040,12 @@ config_init(struct config *c)
 	c->log_dest = (char *)DEF_LOG_DEST;
 	c->log_timestamp = true;
 	c->connect_timeout = 10;
+	c->memory_limit = -1;
+	c->max_connections_total = -1;
+	c->max_pending_connections = 10000;
+	c->max_client_id_length = 1024;
+	c->max_topic_levels = 128;
+	c->queue_full_action = CONFIG_QUEUE_DROP_NEWEST;
 	c->persistence_location = (char *)DEF_PERSISTENCE_LOCATION;
 }
 
