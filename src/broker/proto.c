@@ -160,6 +160,13 @@ on_readable(struct client *c)
 		                                  : "read error");
 		return;
 	}
+	/* A large packet still arriving is held in memory; past the budget,
+	 * the connection carrying it goes rather than the broker. */
+	if (c->conn.in.len > SCRATCH_LEN &&
+	    server_mem_pressure(c->w->srv) == MEM_FULL) {
+		client_close(c, "memory_limit reached");
+		return;
+	}
 	consume(c, data);
 }
 
