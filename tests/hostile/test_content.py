@@ -311,6 +311,14 @@ INNER_OVERRUNS = [
     (0x40, b"\x00\x01\x00"),
     (0x62, b"\x00\x01\x00\x00"),
     (0xC0, b"\x00"),
+    # empty bodies where the type needs one
+    (0x30, b""),
+    (0x32, b""),
+    (0x40, b""),
+    (0x50, b""),
+    (0x62, b""),
+    (0x70, b""),
+    (0xA2, b"\x00\x01\x00"),                # half a filter length
     (0xC0, b"\x00\x00"),
 ]
 

@@ -639,3 +639,35 @@ def test_out_of_file_descriptors(broker_factory):
     assert share < 0.3, "broker used %.0f%% CPU while out of descriptors" % (
         share * 100)
     assert log_growth < 256 * KiB, "log grew by %d bytes in 1 s" % log_growth
+
+
+def test_retained_flood_replayed_to_a_stalled_subscriber(broker_factory):
+    """10,000 retained messages of 1 KB, replayed to a new subscriber of
+    "ret/#" that never reads: the replay obeys the same per-connection
+    caps as live traffic (the heap grows by the retained store, not by a
+    copy per replay), and clearing them (empty retained payloads,
+    [MQTT-3.3.1-10]) gives the memory back."""
+    b, heap, by = heap_broker(broker_factory, "max_queued_messages 10")
+    base = heap.settled()
+    p = connected(b)
+    names = ["ret/%d/%d/x" % (i % 100, i) for i in range(10000)]
+    p.send(b"".join(mqttraw.publish(n, b"r" * 1000, retain=True)
+                    for n in names))
+    p.send(mqttraw.PINGREQ)
+    p.expect("PINGRESP", 30)
+    stored = heap.next() - base
+    assert stored > 10 * MiB
+    for _ in range(2):
+        s = Raw(b.port, rcvbuf=4096)
+        s.connect(uid())
+        s.send(mqttraw.subscribe(1, [("ret/#", 0)]))
+        by.check()
+        grown = heap.next() - base - stored
+        assert grown < 2 * MiB, "a stalled replay took %d bytes" % grown
+        s.close()
+    p.send(b"".join(mqttraw.publish(n, b"", retain=True) for n in names))
+    p.send(mqttraw.PINGREQ)
+    p.expect("PINGRESP", 30)
+    p.close()
+    survives(b, by)
+    assert_back_to_baseline(heap, base, "after clearing retained messages")
