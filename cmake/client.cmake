@@ -51,7 +51,12 @@ set_target_properties(tern_shared PROPERTIES
   SOVERSION ${PROJECT_VERSION_MAJOR}
   LINK_DEPENDS ${TERN_VERSION_SCRIPT})
 target_link_options(tern_shared PRIVATE
-  -Wl,--version-script=${TERN_VERSION_SCRIPT} -Wl,--no-undefined)
+  -Wl,--version-script=${TERN_VERSION_SCRIPT})
+# Every symbol resolved at link time, except under a sanitizer, whose
+# runtime is linked into the executable rather than the library.
+if(NOT TERN_SANITIZE)
+  target_link_options(tern_shared PRIVATE -Wl,--no-undefined)
+endif()
 target_link_libraries(tern_shared PRIVATE Threads::Threads)
 
 # pkg-config, relocatable: the prefix is found from the .pc file's place,
