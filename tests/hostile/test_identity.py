@@ -72,11 +72,14 @@ def test_packets_pipelined_after_a_refused_connect(auth_broker, raws,
     survives(b, by)
 
 
-def test_connect_with_every_string_at_its_maximum(broker, raws, bystander):
+def test_connect_with_every_string_at_its_maximum(broker_factory, raws,
+                                                 bystander):
     """Client id, will topic, will payload, user name and password of
-    65,535 bytes each (3.1.1 1.5.3: the largest a two-byte length allows):
-    accepted, the will is delivered intact after a take-over by the same
-    65,535-byte id ([MQTT-3.1.4-2]), and nothing overflows."""
+    65,535 bytes each (3.1.1 1.5.3: the largest a two-byte length allows),
+    with max_client_id_length at its maximum: accepted, the will is
+    delivered intact after a take-over by the same 65,535-byte id
+    ([MQTT-3.1.4-2]), and nothing overflows."""
+    broker = broker_factory(["max_client_id_length 65535"])
     by = bystander(broker)
     cid = "i" * 65535
     wtopic = "w/" + "t" * 65533
@@ -127,3 +130,19 @@ def test_assigned_client_id_is_unique(broker_factory, raws, bystander):
     assert not closed, "an empty-id CONNECT took over client %s" % (
         squatter_id)
     survives(b, by)
+
+
+def test_client_id_over_max_client_id_length(broker, raws, bystander):
+    """With the default max_client_id_length (1024, docs/CONFIG.md) a
+    client id of 1,025 or 65,535 bytes gets CONNACK 2 (identifier
+    rejected, [MQTT-3.1.3-9]) and the connection closes."""
+    by = bystander(broker)
+    for n in (1025, 65535):
+        bad = raws(broker)
+        bad.send_quiet(mqttraw.connect("i" * n,
+                                       will=("w/t", b"w", 0, False)))
+        got = bad.assert_closed(3.0, "client id of %d bytes" % n)
+        assert [(p.name, p.body) for p in got] == [("CONNACK", b"\x00\x02")]
+        survives(broker, by)
+    ok = raws(broker)
+    assert ok.connect("i" * 1024).body[1] == 0

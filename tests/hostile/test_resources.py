@@ -250,10 +250,11 @@ def test_client_that_never_reads_its_responses(broker_factory):
 
 def test_topic_with_10000_levels(broker_factory):
     """A topic of 10,000 levels ("a/a/.../a") published and subscribed
-    as "+/+/.../#", as the exact name, and as "#": matched without
-    recursion (class: mosquitto CVE-2019-11779, a stack overflow on a
-    topic of some 65,400 '/' characters), then unsubscribed and freed."""
-    b, heap, by = heap_broker(broker_factory)
+    as "+/+/.../#", as the exact name, as "+/+/.../+" and as "#", with
+    max_topic_levels raised to its maximum: matched without recursion
+    (class: mosquitto CVE-2019-11779, a stack overflow on a topic of some
+    65,400 '/' characters), then unsubscribed and freed."""
+    b, heap, by = heap_broker(broker_factory, "max_topic_levels 65535")
     base = heap.settled()
     n = 10000
     topic = "/".join(["a"] * n)
@@ -288,6 +289,32 @@ def test_topic_with_10000_levels(broker_factory):
     pub.close()
     survives(b, by)
     assert_back_to_baseline(heap, base, "after deep topics")
+
+
+def test_topic_with_10000_levels_over_max_topic_levels(broker, raws,
+                                                       bystander):
+    """The same deep topics with the default max_topic_levels (128, see
+    docs/CONFIG.md): the filter gets 0x80, the PUBLISH is acknowledged
+    and dropped (a "#" subscriber does not get it), the connection stays
+    up, and 60,000 '/' are handled the same way."""
+    by = bystander(broker)
+    watcher = connected(broker)
+    assert watcher.subscribe([("#", 0)]) == [0]
+    c = raws(broker)
+    assert c.connect(uid()).body[1] == 0
+    n = 10000
+    topic = "/".join(["a"] * n)
+    for f in ("/".join(["+"] * (n - 1)) + "/#", topic, "/" * 60000 + "#"):
+        assert c.subscribe([(f, 1), ("ok/" + uid(), 0)]) == [0x80, 0]
+    for t in (topic, "/" * 60000):
+        c.send(mqttraw.publish(t, b"deep", qos=1, pid=5))
+        assert c.expect("PUBACK").pid() == 5
+    c.send(mqttraw.publish("ok/marker", b"marker"))
+    p = watcher.expect("PUBLISH")
+    assert p.publish_fields()[2] == b"marker", "a too-deep topic got through"
+    c.send(mqttraw.PINGREQ)
+    assert c.expect("PINGRESP").name == "PINGRESP"
+    survives(broker, by)
 
 
 # --- large and announced packets -----------------------------------------
@@ -458,8 +485,9 @@ def stream(sock, total, chunk=1 << 20, timeout=10):
 
 @pytest.mark.xfail(strict=True, reason="a first packet that is not CONNECT "
                    "is framed in full before its type is checked: a PUBLISH "
-                   "header announcing 256 MiB is buffered (up to 256 MiB) "
-                   "until connect_timeout instead of closed at once")
+                   "header announcing 256 MiB is buffered (up to 256 MiB, "
+                   "bounded only by memory_limit, default 3/4 of RAM) until "
+                   "connect_timeout instead of closed at once")
 def test_first_packet_not_connect_closed_on_its_header(broker_factory,
                                                        raws):
     """[MQTT-3.1.0-1]: the first packet must be CONNECT. The first byte
@@ -482,7 +510,8 @@ def test_first_packet_not_connect_closed_on_its_header(broker_factory,
 @pytest.mark.xfail(strict=True, reason="no size cap before authentication: "
                    "with max_packet_size unset an unauthenticated CONNECT "
                    "announcing 256 MiB is buffered as it arrives (up to "
-                   "256 MiB per connection for connect_timeout seconds)")
+                   "256 MiB per connection for connect_timeout seconds; "
+                   "only memory_limit, default 3/4 of RAM, stops it)")
 def test_unauthenticated_connect_size_is_bounded(broker_factory, raws):
     """A CONNECT announcing 256 MiB whose body keeps coming: a 3.1.1
     CONNECT cannot exceed about 320 KiB (five strings of at most 65,535
@@ -671,3 +700,109 @@ def test_retained_flood_replayed_to_a_stalled_subscriber(broker_factory):
     p.close()
     survives(b, by)
     assert_back_to_baseline(heap, base, "after clearing retained messages")
+
+
+@pytest.mark.parametrize("first", [0x10, 0x30], ids=["connect", "publish"])
+def test_memory_limit_stops_unauthenticated_streams(broker_factory, raws,
+                                                    first):
+    """With memory_limit 32 MiB, a connection that never completed CONNECT
+    and streams the body of a 256 MiB packet is closed at the budget
+    (docs/CONFIG.md memory_limit), the heap stays under it, and the
+    clients already connected are served. Class: CVE-2017-7651 /
+    CVE-2023-0809, unauthenticated memory exhaustion."""
+    b, heap, by = heap_broker(broker_factory, "memory_limit 33554432",
+                              "connect_timeout 10")
+    base = heap.settled()
+    bad = raws(b)
+    bad.send(bytes([first]) + b"\xff\xff\xff\x7f")
+    t0 = time.time()
+    sent = stream(bad.sock, 128 * MiB)
+    assert sent < 64 * MiB, "%d bytes taken past a 32 MiB budget" % sent
+    bad.assert_closed(3.0, "stream past memory_limit")
+    assert time.time() - t0 < 8.0
+    # (Right after the close the broker may still shed others: see the
+    # next test.) One $SYS tick later it is back under the budget.
+    assert_back_to_baseline(heap, base, "after the stream")
+    survives(b, by)
+
+
+@pytest.mark.xfail(strict=True, reason="a connection holding a large partial "
+                   "packet is closed only when the heap reaches 100% of "
+                   "memory_limit, so an unauthenticated stream keeps the "
+                   "broker at the point where it sheds well-behaved clients "
+                   "(a QoS 1 PUBLISH gets its sender disconnected, new "
+                   "clients are refused)")
+def test_memory_limit_stream_does_not_shed_bystanders(broker_factory):
+    """For two seconds an unauthenticated client streams the bodies of
+    256 MiB PUBLISH packets (each connection is closed at memory_limit,
+    32 MiB, and it opens the next), while a client connected before keeps
+    publishing at QoS 1 and new clients keep connecting: none of them may
+    be disconnected or refused. The hostile connection must go before the
+    broker reaches the point where it sheds other clients (e.g. at the
+    90% mark, or by a cap on partial packets before CONNECT). Seen: about
+    30 disconnections "memory_limit reached" of the client connected
+    before, and a few refused new clients, in two seconds."""
+    b = broker_factory(conf=["memory_limit 33554432", "connect_timeout 10"])
+    stop = time.time() + 2.0
+
+    def attack():
+        while time.time() < stop:
+            bad = Raw(b.port)
+            bad.send_quiet(b"\x30\xff\xff\xff\x7f")
+            bad.sock.settimeout(5)
+            try:
+                while time.time() < stop:
+                    bad.sock.sendall(b"\x00" * MiB)
+            except OSError:
+                pass
+            bad.close()
+
+    attacker = threading.Thread(target=attack, daemon=True)
+    attacker.start()
+    checks = lost = refused = 0
+    while time.time() < stop:
+        try:
+            by = Bystander(b)
+        except (OSError, AssertionError):
+            refused += 1
+            continue
+        try:
+            while time.time() < stop:
+                by.check()
+                checks += 1
+        except (OSError, AssertionError):
+            lost += 1
+        by.close()
+    attacker.join(10)
+    assert lost == 0 and refused == 0, \
+        "%d well-behaved clients disconnected, %d refused (%d publishes " \
+        "went through)" % (lost, refused, checks)
+
+
+def test_pending_connection_cap(broker_factory):
+    """max_pending_connections 50 and 200 sockets that never CONNECT: the
+    150 past the cap are closed at once, the 50 by connect_timeout, a
+    client connected before is served all along, and new clients connect
+    once the idle sockets are gone. (While the cap is full a new client's
+    socket is pending too, so it is closed: the cap protects the broker
+    and its connected clients, not newcomers, for connect_timeout.)"""
+    b = broker_factory(conf=["max_pending_connections 50",
+                             "connect_timeout 2"])
+    by = Bystander(b)
+    socks = []
+    try:
+        t0 = time.time()
+        for _ in range(200):
+            socks.append(Raw(b.port))
+        time.sleep(0.3)
+        at_once = sum(1 for s in socks if s.wait_close(0.01)[0])
+        assert at_once >= 150, "%d closed at once" % at_once
+        by.check()
+        for i, s in enumerate(socks):
+            closed, got = s.wait_close(max(0.05, t0 + 5.0 - time.time()))
+            assert closed, "pending socket %d still open" % i
+        survives(b, by)
+    finally:
+        for s in socks:
+            s.close()
+        by.close()
