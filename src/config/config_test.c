@@ -108,6 +108,8 @@ static const struct good_case good_cases[] = {
         {"max_keepalive 10", OFF(max_keepalive), 'l', 10, NULL},
         {"max_keepalive 65535", OFF(max_keepalive), 'l', 65535, NULL},
         {"retain_available false", OFF(retain_available), 'b', 0, NULL},
+        {"persistent_client_expiration 90s", OFF(persistent_client_expiration),
+         'L', 90, NULL},
         {"persistent_client_expiration 1h", OFF(persistent_client_expiration),
          'L', 3600, NULL},
         {"persistent_client_expiration 2d", OFF(persistent_client_expiration),

@@ -177,7 +177,7 @@ static const struct {
 	char unit;
 	long long seconds;
 } duration_units[] = {
-        {'h', 3600LL},       {'d', 86400LL},       {'w', 7LL * 86400},
+        {'s', 1LL}, {'h', 3600LL}, {'d', 86400LL}, {'w', 7LL * 86400},
         {'m', 30LL * 86400}, {'y', 365LL * 86400},
 };
 
