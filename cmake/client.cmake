@@ -80,7 +80,8 @@ Cflags: -I\${includedir}
 # The tern command: subcommands in src/cli/tern_*.c.
 if(EXISTS ${CMAKE_SOURCE_DIR}/src/cli/tern.c)
   file(GLOB TERN_CLI_SRCS CONFIGURE_DEPENDS
-    ${CMAKE_SOURCE_DIR}/src/cli/tern_*.c)
+    ${CMAKE_SOURCE_DIR}/src/cli/tern_*.c
+    ${CMAKE_SOURCE_DIR}/src/cli/bench_*.c)
   # tern passwd hashes with auth/ (OpenSSL); without it, it says so.
   set(TERN_PASSWD_SRC ${CMAKE_SOURCE_DIR}/src/cli/tern_passwd.c)
   if(NOT TARGET tern_auth)
@@ -149,6 +150,24 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/client)
       LABELS interop
       ENVIRONMENT
       "TERN_BIN=${CMAKE_BINARY_DIR}/tern;TERN_EXAMPLES=${CMAKE_BINARY_DIR}/examples;TERN_TEST_BROKER_CMD=$<TARGET_FILE:ternd>;TERN_TEST_BROKER_MQTT5=0")
+  endif()
+endif()
+
+# tern bench against a real broker: TERN_TEST_BROKER_CMD (mosquitto by
+# default), and again against the ternd of this build.
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/bench)
+  set(TERN_BENCH_PYTEST /usr/bin/python3 -m pytest -q -p no:cacheprovider
+    --rootdir=${CMAKE_SOURCE_DIR}/tests/bench
+    --confcutdir=${CMAKE_SOURCE_DIR}/tests/bench
+    ${CMAKE_SOURCE_DIR}/tests/bench)
+  add_test(NAME bench_interop COMMAND ${TERN_BENCH_PYTEST})
+  set_tests_properties(bench_interop PROPERTIES TIMEOUT 300
+    LABELS interop ENVIRONMENT "TERN_BIN=${CMAKE_BINARY_DIR}/tern")
+  if(TARGET ternd)
+    add_test(NAME bench_interop_ternd COMMAND ${TERN_BENCH_PYTEST})
+    set_tests_properties(bench_interop_ternd PROPERTIES TIMEOUT 300
+      LABELS interop ENVIRONMENT
+      "TERN_BIN=${CMAKE_BINARY_DIR}/tern;TERN_TEST_BROKER_CMD=$<TARGET_FILE:ternd>")
   endif()
 endif()
 
