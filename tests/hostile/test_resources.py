@@ -627,7 +627,7 @@ def cpu_seconds(pid):
 
 @pytest.mark.xfail(strict=True, reason="accept() failing with EMFILE leaves "
                    "the listener readable: the worker spins on it, logging "
-                   "'accept failed' every loop turn (~80% CPU and tens of MB "
+                   "'accept failed' every loop turn (40-90% CPU and 10-25 MB "
                    "of log per second)")
 def test_out_of_file_descriptors(broker_factory):
     """The broker runs out of file descriptors (its limit lowered to 32
@@ -665,9 +665,9 @@ def test_out_of_file_descriptors(broker_factory):
             time.sleep(0.2)
     survives(b, by)
     by.close()
-    assert share < 0.3, "broker used %.0f%% CPU while out of descriptors" % (
-        share * 100)
-    assert log_growth < 256 * KiB, "log grew by %d bytes in 1 s" % log_growth
+    assert share < 0.2 and log_growth < 256 * KiB, \
+        "out of descriptors for 1 s: %.0f%% CPU, %d bytes of log" % (
+            share * 100, log_growth)
 
 
 def test_retained_flood_replayed_to_a_stalled_subscriber(broker_factory):
