@@ -245,6 +245,8 @@ struct bench_worker {
 	struct bench_hist ack_lat;  /* publish -> PUBACK / PUBCOMP */
 	struct bench_hist conn_lat; /* connect() -> CONNACK */
 	char first_err[256];
+	double cpu0;  /* thread CPU seconds when the load window opened */
+	double cpu_s; /* thread CPU seconds in the load window */
 };
 
 #define BENCH_WHEEL 1024u

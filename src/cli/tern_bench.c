@@ -23,6 +23,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../base/clock.h"
@@ -443,11 +444,28 @@ tv_s(struct timeval tv)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+/* CPU seconds worker @w's thread has used so far. */
+static double
+thread_cpu(const struct bench_worker *w)
+{
+	struct timespec ts;
+	clockid_t id;
+
+	if (pthread_getcpuclockid(w->thread, &id) != 0 ||
+	    clock_gettime(id, &ts) != 0) {
+		return 0;
+	}
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void
 cpu_since(struct bench *b, const struct rusage *r0, uint64_t t0, uint64_t now)
 {
 	struct rusage r1;
 
+	for (size_t i = 0; i < b->n_w; i++) {
+		b->w[i].cpu_s = thread_cpu(&b->w[i]) - b->w[i].cpu0;
+	}
 	cpu_mark(&r1);
 	b->cpu_s[0] = tv_s(r1.ru_utime) - tv_s(r0->ru_utime);
 	b->cpu_s[1] = tv_s(r1.ru_stime) - tv_s(r0->ru_stime);
@@ -463,6 +481,9 @@ go(struct bench *b, struct ctl *k, uint64_t now)
 	b->t_end = b->t_measure + (uint64_t)(b->o.duration * 1e6);
 	if (b->o.scn != SCN_CONN) {
 		cpu_mark(&k->r0);
+		for (size_t i = 0; i < b->n_w; i++) {
+			b->w[i].cpu0 = thread_cpu(&b->w[i]);
+		}
 	}
 	set_phase(b, PH_RUN);
 }
