@@ -58,7 +58,7 @@ struct bench_opts {
 	long pubs;    /* publishers (resolved from -c, --pubs) */
 	long subs;    /* subscribers (resolved from -c, --subs) */
 	long track;   /* sub: publishers of another process to follow */
-	int qos;
+	long qos;
 	long size; /* payload bytes */
 	const char *topic;
 	const char *group;
@@ -225,7 +225,6 @@ struct bench;
 struct bench_worker {
 	struct bench *b;
 	pthread_t thread;
-	unsigned id;
 	int epfd;
 	int evfd; /* the main thread's wake-up */
 	struct bench_client **cl;

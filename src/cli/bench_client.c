@@ -503,7 +503,7 @@ slot_release(struct bench_client *c, uint16_t pid, uint8_t rc)
 static int
 on_done(struct bench_client *c, uint8_t type, const struct mqtt_ack *a)
 {
-	int qos = c->w->b->o.qos;
+	long qos = c->w->b->o.qos;
 
 	if (c->role != ROLE_PUB || (type == MQTT_PUBACK) != (qos == 1)) {
 		return fail(c, "acknowledgement of the wrong kind");
@@ -522,8 +522,9 @@ on_pubrec(struct bench_client *c, const struct mqtt_ack *a)
 		return fail(c, "PUBREC for a packet id not in flight");
 	}
 	if (a->rc >= 0x80) {
-		/* MQTT 5: refused; the flow ends here [MQTT-4.3.3-4]. */
-		slot_release(c, a->pid, a->rc);
+		/* MQTT 5: refused; the flow ends here. (void): the id was
+		 * checked to be in flight just above. */
+		(void)slot_release(c, a->pid, a->rc);
 		return 0;
 	}
 	return reply(c, MQTT_PUBREL, a->pid);

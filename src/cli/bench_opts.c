@@ -183,10 +183,6 @@ set_num(struct bench_opts *o, const struct opt *p, const char *v)
 	}
 	if (p->kind == K_DOUBLE) {
 		memcpy(field, &d, sizeof d);
-	} else if (p->off == OFF(qos)) {
-		int q = (int)d;
-
-		memcpy(field, &q, sizeof q);
 	} else {
 		long l = (long)d;
 

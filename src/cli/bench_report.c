@@ -183,7 +183,7 @@ text_head(const struct bench *b)
 	if (o->scn == SCN_CONN) {
 		printf("%zu connections", b->n_cl);
 	} else {
-		printf("%ld publisher%s, %ld subscriber%s; QoS %d, %ld bytes",
+		printf("%ld publisher%s, %ld subscriber%s; QoS %ld, %ld bytes",
 		       o->pubs, o->pubs == 1 ? "" : "s", o->subs,
 		       o->subs == 1 ? "" : "s", o->qos, o->size);
 	}
@@ -298,7 +298,7 @@ json_head(const struct bench *b)
 
 	printf("{\"scenario\":");
 	json_str(o->scn_name);
-	printf(",\"mqtt\":\"%s\",\"qos\":%d,\"size\":%ld,\"publishers\":%ld,"
+	printf(",\"mqtt\":\"%s\",\"qos\":%ld,\"size\":%ld,\"publishers\":%ld,"
 	       "\"subscribers\":%ld,\"clients\":%zu,\"threads\":%zu,"
 	       "\"targets\":[",
 	       ver_name(o->ver), o->qos, o->size, o->pubs, o->subs, b->n_cl,

@@ -284,7 +284,6 @@ setup_workers(struct bench *b)
 	for (size_t i = 0; i < b->n_w; i++) {
 		b->w[i].epfd = -1;
 		b->w[i].evfd = -1;
-		b->w[i].id = (unsigned)i;
 		if (setup_worker(b, &b->w[i], per) != 0) {
 			return CLI_ERR;
 		}
