@@ -727,13 +727,13 @@ bench_client_start(struct bench_client *c)
 	bench_timer_add(c);
 }
 
-/* Add the tokens earned since the last refill; at most 10 ms' worth (and
+/* Add the tokens earned since the last refill; at most 50 ms' worth (and
  * at least one) can be saved up. */
 static void
 refill(struct bench_client *c, uint64_t now)
 {
 	double rate = c->w->b->o.rate;
-	double burst = rate / 100 > 1 ? rate / 100 : 1;
+	double burst = rate / 20 > 1 ? rate / 20 : 1;
 
 	if (now > c->t_fill) {
 		c->tokens += (double)(now - c->t_fill) * rate / 1e6;
