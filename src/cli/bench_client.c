@@ -393,7 +393,7 @@ stream_note(struct bench_client *c, const struct bench_hdr *h, bool counted)
 /*
  * Was a message sent at @ts by this run (not by an earlier run whose
  * messages the broker still delivers), and inside the measured window?
- * A message without a header (@tagged false) is judged by its arrival.
+ * A message without a header is judged by its arrival: @ts is then now.
  */
 static void
 judge(const struct bench_worker *w, uint64_t ts, bool *ours, bool *counted)
