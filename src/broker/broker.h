@@ -42,6 +42,10 @@
 /* Worker housekeeping period (keep-alive, connect timeout, expiry). */
 #define TICK_MS     250
 #define SCRATCH_LEN 65536
+/* Largest CONNECT accepted: a 3.1.1 CONNECT with every field at its
+ * maximum is about 320 KiB; the rest is room for MQTT 5 properties. An
+ * unauthenticated peer can make us buffer no more than this. */
+#define CONNECT_MAX (1024 * 1024)
 
 struct worker;
 struct session;
@@ -100,7 +104,8 @@ struct server {
 	atomic_ulong id_seq;     /* for server-assigned client ids */
 	uint64_t start_ms;
 	struct codec_limits limits;
-	size_t max_payload; /* message_size_limit, 0 = none */
+	struct codec_limits connect_limits; /* before CONNECT is accepted */
+	size_t max_payload;                 /* message_size_limit, 0 = none */
 };
 
 /* ---- inbox items ------------------------------------------------------ */
@@ -234,6 +239,7 @@ struct worker {
 	struct batch **out;  /* per destination worker, pending this turn */
 	struct worker_listen *lw;
 	size_t n_lw;
+	uint64_t accept_resume_ms; /* 0 = accepting */
 	struct list clients;
 	struct list pending_write;
 	struct list closing;
@@ -325,6 +331,7 @@ int registry_insert(struct registry *r, struct span id, uint32_t worker,
                     uint32_t slot, uint32_t gen, struct reg_entry *found);
 int registry_replace(struct registry *r, struct span id, uint32_t worker,
                      uint32_t slot, uint32_t gen);
+bool registry_contains(struct registry *r, struct span id);
 void registry_remove(struct registry *r, struct span id, uint32_t worker,
                      uint32_t slot, uint32_t gen);
 

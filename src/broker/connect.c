@@ -220,10 +220,13 @@ assign_id(struct client *c, const struct mqtt_connect *cn, char *buf,
 	if (cn->client_id.len != 0) {
 		return cn->client_id;
 	}
-	/* [MQTT-3.1.3-6] a unique id for an empty one (clean session). */
-	seq = atomic_fetch_add(&c->w->srv->id_seq, 1);
-	snprintf(buf, len, "auto-%llx-%lx",
-	         (unsigned long long)c->w->srv->start_ms, seq);
+	/* [MQTT-3.1.3-6] a unique id for an empty one (clean session): a
+	 * client may have picked the same text itself, so skip ids in use. */
+	do {
+		seq = atomic_fetch_add(&c->w->srv->id_seq, 1);
+		snprintf(buf, len, "auto-%llx-%lx",
+		         (unsigned long long)c->w->srv->start_ms, seq);
+	} while (registry_contains(&c->w->srv->reg, span_str(buf)));
 	return span_str(buf);
 }
 

@@ -87,6 +87,21 @@ dispatch(struct client *c, const struct mqtt_fixed *fh, struct span body)
 	return handlers[fh->type](c, &pkt);
 }
 
+/*
+ * [MQTT-3.1.0-1] Before CONNECT, the first byte already tells: anything
+ * else closes the connection before its body is buffered (a peer cannot
+ * make us hold an unauthenticated 256 MiB "PUBLISH").
+ */
+static bool
+connect_first(struct client *c, struct span data, size_t used)
+{
+	if (used >= data.len || data.p[used] >> 4 == MQTT_CONNECT) {
+		return true;
+	}
+	client_close(c, "first packet was not CONNECT");
+	return false;
+}
+
 /* Handle every whole packet in @data; returns the bytes used. */
 static size_t
 process(struct client *c, struct span data)
@@ -97,8 +112,15 @@ process(struct client *c, struct span data)
 	while (c->state == CS_NEW || c->state == CS_ACTIVE) {
 		struct mqtt_fixed fh;
 		size_t total;
-		int err = codec_frame(data.p + used, data.len - used,
-		                      &w->srv->limits, &fh);
+		int err;
+
+		if (c->state == CS_NEW && !connect_first(c, data, used)) {
+			break;
+		}
+		err = codec_frame(data.p + used, data.len - used,
+		                  c->state == CS_NEW ? &w->srv->connect_limits
+		                                     : &w->srv->limits,
+		                  &fh);
 
 		if (err == TERN_EAGAIN) {
 			break;
@@ -160,10 +182,11 @@ on_readable(struct client *c)
 		                                  : "read error");
 		return;
 	}
-	/* A large packet still arriving is held in memory; past the budget,
-	 * the connection carrying it goes rather than the broker. */
+	/* A large packet still arriving is held in memory; near the budget
+	 * the connection carrying it goes first, before the shedding that
+	 * would touch well-behaved clients at 100%. */
 	if (c->conn.in.len > SCRATCH_LEN &&
-	    server_mem_pressure(c->w->srv) == MEM_FULL) {
+	    server_mem_pressure(c->w->srv) != MEM_OK) {
 		client_close(c, "memory_limit reached");
 		return;
 	}
@@ -181,7 +204,9 @@ client_on_event(struct loop_watch *watch, uint32_t events)
 	if ((events & EPOLLOUT) != 0) {
 		client_want_write(c);
 	}
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
+	/* With output backed up, input waits (see flush_one()). */
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0 &&
+	    c->conn.out_bytes < CLIENT_OUT_HIGH) {
 		on_readable(c);
 	}
 }

@@ -110,6 +110,11 @@ server_new(const struct config *cfg, char *err, size_t errlen)
 	srv->start_ms = clock_mono_ms();
 	srv->n_workers = worker_count(cfg);
 	srv->limits.max_packet = (size_t)cfg->max_packet_size;
+	srv->connect_limits.max_packet =
+	        srv->limits.max_packet != 0 &&
+	                        srv->limits.max_packet < CONNECT_MAX
+	                ? srv->limits.max_packet
+	                : CONNECT_MAX;
 	srv->max_payload = (size_t)cfg->message_size_limit;
 	srv->mem_budget = mem_budget(cfg);
 	srv->n_listeners = cfg->n_listeners;

@@ -296,6 +296,17 @@ out:
 	return err;
 }
 
+bool
+registry_contains(struct registry *r, struct span id)
+{
+	bool found;
+
+	pthread_mutex_lock(&r->lock);
+	found = *find_locked(r, id) != NULL;
+	pthread_mutex_unlock(&r->lock);
+	return found;
+}
+
 int
 registry_replace(struct registry *r, struct span id, uint32_t worker,
                  uint32_t slot, uint32_t gen)

@@ -21,6 +21,38 @@
 #include "../base/clock.h"
 #include "../base/log.h"
 
+/*
+ * accept() failed for want of descriptors (EMFILE/ENFILE) or memory: the
+ * pending connection stays queued and the listener stays readable, so
+ * stop watching the listeners until the next tick instead of spinning.
+ */
+static void
+pause_accepting(struct worker *w)
+{
+	for (size_t i = 0; i < w->n_lw; i++) {
+		loop_del(&w->loop, &w->lw[i].watch);
+	}
+	w->accept_resume_ms = w->now_ms + TICK_MS;
+	log_msg(LOG_WARN,
+	        "accept failed (out of file descriptors?); not "
+	        "accepting for %d ms.",
+	        TICK_MS);
+}
+
+static void
+resume_accepting(struct worker *w)
+{
+	if (w->accept_resume_ms == 0 || w->now_ms < w->accept_resume_ms) {
+		return;
+	}
+	w->accept_resume_ms = 0;
+	for (size_t i = 0; i < w->n_lw; i++) {
+		if (loop_add(&w->loop, &w->lw[i].watch, EPOLLIN) != 0) {
+			log_msg(LOG_ERR, "cannot watch a listener again");
+		}
+	}
+}
+
 /* Why a new connection cannot be taken, or NULL. The counts are read
  * without a lock, so a cap may be passed by one per worker at most. */
 static const char *
@@ -61,8 +93,7 @@ on_accept(struct loop_watch *watch, uint32_t events)
 
 		if (fd < 0) {
 			if (fd != TERN_EAGAIN) {
-				log_msg(LOG_WARN, "accept failed (out of file "
-				                  "descriptors?)");
+				pause_accepting(w);
 			}
 			return;
 		}
@@ -316,11 +347,17 @@ flush_one(struct client *c)
 {
 	uint64_t before = c->conn.bytes_out;
 	int err = conn_flush(&c->conn);
-	uint32_t want = EPOLLIN;
+	uint32_t want = 0;
 
 	atomic_fetch_add_explicit(&c->w->stats.bytes_sent,
 	                          c->conn.bytes_out - before,
 	                          memory_order_relaxed);
+	/* A client that does not read what it asked for (acks, PINGRESP)
+	 * is not read from either until its output drains: its requests
+	 * stay in the kernel's buffers, not in ours. */
+	if (c->conn.out_bytes < CLIENT_OUT_HIGH) {
+		want |= EPOLLIN;
+	}
 	if (err == TERN_EAGAIN) {
 		want |= EPOLLOUT;
 	} else if (err != 0) {
@@ -447,6 +484,7 @@ housekeeping(struct worker *w)
 	if (w->now_ms >= w->next_tick_ms) {
 		w->next_tick_ms = w->now_ms + TICK_MS;
 		tick(w);
+		resume_accepting(w);
 	}
 	if (w->idx == 0 && w->srv->cfg->sys_interval > 0 &&
 	    w->now_ms >= w->next_sys_ms) {

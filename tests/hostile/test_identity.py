@@ -104,10 +104,6 @@ def test_connect_with_every_string_at_its_maximum(broker_factory, raws,
     survives(broker, by)
 
 
-@pytest.mark.xfail(strict=True, reason="server-assigned client ids "
-                   "(auto-<start>-<counter>) are not checked against ids in "
-                   "use: a client that picked the next one is taken over "
-                   "by the next client with an empty id")
 def test_assigned_client_id_is_unique(broker_factory, raws, bystander):
     """[MQTT-3.1.3-6]: for an empty client id the server assigns one that
     is unique. A client that already uses the id the server would assign

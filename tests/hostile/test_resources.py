@@ -213,10 +213,6 @@ def test_qos0_flood_to_a_subscriber_that_never_reads(broker_factory):
     assert_back_to_baseline(heap, base, "after the flood")
 
 
-@pytest.mark.xfail(strict=True, reason="responses to a client that never "
-                   "reads are queued without bound: no cap on a "
-                   "connection's output for PINGRESP/PUBACK/SUBACK and no "
-                   "read backpressure, so heap grows with the bytes sent")
 def test_client_that_never_reads_its_responses(broker_factory):
     """A client that sends 4,000,000 PINGREQ (8 MB) and never reads: each
     earns a PINGRESP the broker cannot send. The broker must stop reading
@@ -483,11 +479,6 @@ def stream(sock, total, chunk=1 << 20, timeout=10):
     return sent
 
 
-@pytest.mark.xfail(strict=True, reason="a first packet that is not CONNECT "
-                   "is framed in full before its type is checked: a PUBLISH "
-                   "header announcing 256 MiB is buffered (up to 256 MiB, "
-                   "bounded only by memory_limit, default 3/4 of RAM) until "
-                   "connect_timeout instead of closed at once")
 def test_first_packet_not_connect_closed_on_its_header(broker_factory,
                                                        raws):
     """[MQTT-3.1.0-1]: the first packet must be CONNECT. The first byte
@@ -507,11 +498,6 @@ def test_first_packet_not_connect_closed_on_its_header(broker_factory,
     survives(b, by)
 
 
-@pytest.mark.xfail(strict=True, reason="no size cap before authentication: "
-                   "with max_packet_size unset an unauthenticated CONNECT "
-                   "announcing 256 MiB is buffered as it arrives (up to "
-                   "256 MiB per connection for connect_timeout seconds; "
-                   "only memory_limit, default 3/4 of RAM, stops it)")
 def test_unauthenticated_connect_size_is_bounded(broker_factory, raws):
     """A CONNECT announcing 256 MiB whose body keeps coming: a 3.1.1
     CONNECT cannot exceed about 320 KiB (five strings of at most 65,535
@@ -625,10 +611,6 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@pytest.mark.xfail(strict=True, reason="accept() failing with EMFILE leaves "
-                   "the listener readable: the worker spins on it, logging "
-                   "'accept failed' every loop turn (40-90% CPU and 10-25 MB "
-                   "of log per second)")
 def test_out_of_file_descriptors(broker_factory):
     """The broker runs out of file descriptors (its limit lowered to 32
     with prlimit) because clients hold more sockets than it may open:
@@ -726,12 +708,6 @@ def test_memory_limit_stops_unauthenticated_streams(broker_factory, raws,
     survives(b, by)
 
 
-@pytest.mark.xfail(strict=True, reason="a connection holding a large partial "
-                   "packet is closed only when the heap reaches 100% of "
-                   "memory_limit, so an unauthenticated stream keeps the "
-                   "broker at the point where it sheds well-behaved clients "
-                   "(a QoS 1 PUBLISH gets its sender disconnected, new "
-                   "clients are refused)")
 def test_memory_limit_stream_does_not_shed_bystanders(broker_factory):
     """For two seconds an unauthenticated client streams the bodies of
     256 MiB PUBLISH packets (each connection is closed at memory_limit,
