@@ -13,8 +13,8 @@
 
 #include "codec/proptab.h"
 
-/* The entries that may repeat, and so travel verbatim when re-encoded. */
-#define FUZZ_VERBATIM                             \
+/* The entries that may repeat (a mask for the filter functions). */
+#define FUZZ_REPEATABLE                           \
 	(MQTT_PROP_BIT(MQTT_PROP_USER_PROPERTY) | \
 	 MQTT_PROP_BIT(MQTT_PROP_SUBSCRIPTION_ID))
 
@@ -65,7 +65,7 @@ fuzz_props_walk(const struct mqtt_props *p, unsigned where)
 	while ((got = codec_prop_next(&r, &e)) == 1) {
 		FUZZ_CHECK(proptab_allowed(e.id, where));
 		seen |= MQTT_PROP_BIT(e.id);
-		if ((FUZZ_VERBATIM & MQTT_PROP_BIT(e.id)) != 0) {
+		if ((FUZZ_REPEATABLE & MQTT_PROP_BIT(e.id)) != 0) {
 			kept += r.pos - start;
 		}
 		start = r.pos;
@@ -74,28 +74,59 @@ fuzz_props_walk(const struct mqtt_props *p, unsigned where)
 	FUZZ_CHECK(got == 0 && r.pos == p->raw.len);
 	FUZZ_CHECK(seen == p->present);
 	FUZZ_CHECK(codec_props_filter_size(p->raw, 0) == 0);
-	FUZZ_CHECK(codec_props_filter_size(p->raw, FUZZ_VERBATIM) == kept);
+	FUZZ_CHECK(codec_props_filter_size(p->raw, FUZZ_REPEATABLE) == kept);
 	FUZZ_CHECK(codec_props_filter_size(p->raw, ~(uint64_t)0) == p->raw.len);
 	props_copy_all(p->raw);
 }
 
+/* The Subscription Identifiers of @raw in a block of @a; their number. */
+static size_t
+sub_ids_of(struct span raw, struct fuzz_arena *a, uint32_t **out)
+{
+	/* The shortest entry, a Subscription Identifier of 1..127, takes
+	 * two bytes. */
+	uint32_t *v = fuzz_alloc(a, (raw.len / 2 + 1) * sizeof *v);
+	struct rd r = rd_make(raw);
+	struct mqtt_prop e;
+	size_t n = 0;
+
+	while (codec_prop_next(&r, &e) == 1) {
+		if (e.id == MQTT_PROP_SUBSCRIPTION_ID) {
+			v[n++] = e.num;
+		}
+	}
+	*out = v;
+	return n;
+}
+
+/*
+ * User properties travel in @verbatim. Subscription Identifiers take each
+ * of the encoder's other two ways: one stays in its typed field, several
+ * go in @sub_ids.
+ */
 struct mqtt_props
 fuzz_props_encodable(const struct mqtt_props *in, struct fuzz_arena *a)
 {
+	const uint64_t user = MQTT_PROP_BIT(MQTT_PROP_USER_PROPERTY);
 	struct mqtt_props q = *in;
-	size_t n = codec_props_filter_size(in->raw, FUZZ_VERBATIM);
+	size_t n = codec_props_filter_size(in->raw, user);
 	uint8_t *buf = fuzz_alloc(a, n);
 	struct wr w = wr_make(buf, n);
+	uint32_t *ids;
+	size_t n_ids = sub_ids_of(in->raw, a, &ids);
 
-	codec_props_filter_copy(in->raw, FUZZ_VERBATIM, &w);
+	codec_props_filter_copy(in->raw, user, &w);
 	FUZZ_CHECK(w.pos == n);
 	q.verbatim = span_make(buf, n);
-	/* Every Subscription Identifier is in @verbatim; the typed field
-	 * holds only the first, so it must not be written as well. */
-	q.present &= ~MQTT_PROP_BIT(MQTT_PROP_SUBSCRIPTION_ID);
 	q.raw = span_make(NULL, 0);
 	q.sub_ids = NULL;
 	q.n_sub_ids = 0;
+	if (n_ids > 1) {
+		/* The typed field holds only the first: not written too. */
+		q.present &= ~MQTT_PROP_BIT(MQTT_PROP_SUBSCRIPTION_ID);
+		q.sub_ids = ids;
+		q.n_sub_ids = n_ids;
+	}
 	return q;
 }
 

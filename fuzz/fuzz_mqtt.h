@@ -36,8 +36,9 @@ void fuzz_props_walk(const struct mqtt_props *p, unsigned where);
 /*
  * fuzz_props_encodable() - @in (decoded) as properties the encoder
  * writes back to the same entries: typed fields from @present, user
- * properties and subscription identifiers verbatim, in their order.
- * The verbatim bytes live in @a.
+ * properties verbatim, Subscription Identifiers in their typed field
+ * (one) or in @sub_ids (several), each kind in its order. Storage lives
+ * in @a.
  */
 struct mqtt_props fuzz_props_encodable(const struct mqtt_props *in,
                                        struct fuzz_arena *a);
