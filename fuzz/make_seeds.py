@@ -438,6 +438,14 @@ CONFIGS = {
     "log-file": "log_dest file /var/log/tern.log\nlog_type all\n",
     "log-syslog": "log_dest syslog\nlog_dest topic\nlog_type none\n",
     "tern": "workers 4\nconnect_timeout 30\n",
+    "tern-limits": "memory_limit 268435456\nmax_connections_total 10000\n"
+                   "max_pending_connections 100\nmax_client_id_length 64\n"
+                   "max_topic_levels 16\nmax_subscriptions_per_client 100\n"
+                   "queue_full_action drop_oldest\n",
+    "ignored": "allow_duplicate_messages false\npid_file /run/m.pid\n"
+               "set_tcp_nodelay true\nretry_interval 20\n"
+               "upgrade_outgoing_qos false\nmax_qos 2\n"
+               "allow_zero_length_clientid true\nauto_id_prefix auto-\n",
     "spaces-in-path": "password_file /etc/tern/pass words # not a comment\n",
     # Rejected ones, to start from the error paths too.
     "unknown": "listner 1883\n",
