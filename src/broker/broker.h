@@ -42,6 +42,9 @@
 /* Worker housekeeping period (keep-alive, connect timeout, expiry). */
 #define TICK_MS     250
 #define SCRATCH_LEN 65536
+/* Session busy bits (flow.c): chunks of this many slots, never moved. */
+#define FLOW_CHUNK      4096
+#define FLOW_MAX_CHUNKS 4096
 /* Largest CONNECT accepted: a 3.1.1 CONNECT with every field at its
  * maximum is about 320 KiB; the rest is room for MQTT 5 properties. An
  * unauthenticated peer can make us buffer no more than this. */
@@ -159,10 +162,13 @@ struct client {
 	uint8_t state;    /* enum client_state */
 	uint8_t listener; /* index into srv->listeners */
 	uint8_t hops;
-	bool out_armed; /* EPOLLOUT requested */
-	bool graceful;  /* DISCONNECT received: no will */
-	bool counted;   /* included in stats.connected */
-	bool pending;   /* included in srv->n_pending */
+	bool out_armed;       /* EPOLLOUT requested */
+	bool graceful;        /* DISCONNECT received: no will */
+	bool counted;         /* included in stats.connected */
+	bool pending;         /* included in srv->n_pending */
+	bool throttled;       /* not read from: see flow.c */
+	struct list tlink;    /* w->throttled */
+	uint64_t progress_ms; /* last time it took output or acked */
 	uint32_t migrate_to;
 	const char *why; /* reason for closing, for the log */
 };
@@ -202,6 +208,7 @@ struct session {
 	struct client *client; /* NULL while disconnected */
 	bool persistent;       /* clean session 0 */
 	bool idle;             /* counted in stats.disconnected */
+	bool busy;             /* its flow.c busy bit is set */
 	struct sub *subs;
 	size_t n_subs;
 	struct list queue; /* struct qent, QS_QUEUED, FIFO */
@@ -240,6 +247,16 @@ struct worker {
 	struct worker_listen *lw;
 	size_t n_lw;
 	uint64_t accept_resume_ms; /* 0 = accepting */
+	/* flow.c: this worker's sessions' busy bits, written by this worker
+	 * only (release on a new chunk), read by every worker. */
+	_Atomic(uint8_t *) busy[FLOW_MAX_CHUNKS];
+	/* Deliveries pushed to this worker's inbox and not yet handled:
+	 * producers add, this worker subtracts (relaxed counters; a stale
+	 * value only delays or hastens one throttle). */
+	atomic_long inbox_pending;
+	struct list throttled; /* clients not read from for now */
+	uint64_t throttle_until_ms;
+	bool route_hit_busy; /* the message being routed met a busy session */
 	struct list clients;
 	struct list pending_write;
 	struct list closing;
@@ -334,6 +351,18 @@ int registry_replace(struct registry *r, struct span id, uint32_t worker,
 bool registry_contains(struct registry *r, struct span id);
 void registry_remove(struct registry *r, struct span id, uint32_t worker,
                      uint32_t slot, uint32_t gen);
+
+/* flow.c */
+int flow_reserve(struct worker *w, uint32_t n_slots);
+void flow_fini(struct worker *w);
+bool flow_is_busy(const struct server *srv, uint32_t worker, uint32_t slot);
+bool flow_worker_behind(const struct server *srv, uint32_t worker);
+void flow_progress(struct client *c);
+void flow_update(struct worker *w, struct session *s);
+bool flow_progressing(const struct worker *w, const struct session *s);
+void flow_throttle(struct client *c);
+void flow_release(struct worker *w);
+int flow_timeout(const struct worker *w, int timeout);
 
 /* sys.c */
 void sys_publish(struct worker *w);

@@ -24,7 +24,9 @@ client_adopt(struct worker *w, struct client *c)
 {
 	c->w = w;
 	c->migrate_to = UINT32_MAX;
+	c->progress_ms = 0; /* no progress until it takes a message */
 	list_init(&c->wlink);
+	list_init(&c->tlink);
 	list_insert_tail(&w->clients, &c->link);
 	if (loop_add(&w->loop, &c->conn.watch, EPOLLIN) != 0) {
 		client_close(c, "epoll_ctl failed");
@@ -401,6 +403,9 @@ client_finish_close(struct client *c)
 	list_del(&c->link);
 	if (list_linked(&c->wlink)) {
 		list_del(&c->wlink);
+	}
+	if (list_linked(&c->tlink)) {
+		list_del(&c->tlink);
 	}
 	conn_fini(&c->conn);
 	client_release_counts(c);

@@ -151,13 +151,25 @@ count_drop(struct worker *w)
 	atomic_fetch_add_explicit(&w->stats.dropped, 1, memory_order_relaxed);
 }
 
+/*
+ * Is the queue at its cap? A busy session (flow.c: its client is taking
+ * messages, and its queue passed a quarter of the cap) has asked its
+ * publishers to slow down, but messages they sent before noticing are
+ * still arriving; for QoS 1 and 2 such a session may go up to twice its
+ * caps, so what was acknowledged is not dropped for want of room. A stuck
+ * or absent client gets the caps as they are.
+ */
 static bool
-queue_full(const struct config *cfg, const struct session *s, size_t more)
+queue_full(const struct worker *w, const struct session *s, uint8_t qos,
+           size_t more)
 {
+	const struct config *cfg = w->srv->cfg;
+	size_t k = qos > 0 && s->busy && flow_progressing(w, s) ? 2 : 1;
+
 	return (cfg->max_queued_messages > 0 &&
-	        s->n_queued >= (size_t)cfg->max_queued_messages) ||
+	        s->n_queued >= k * (size_t)cfg->max_queued_messages) ||
 	       (cfg->max_queued_bytes > 0 &&
-	        s->queued_bytes + more > (size_t)cfg->max_queued_bytes);
+	        s->queued_bytes + more > k * (size_t)cfg->max_queued_bytes);
 }
 
 static void
@@ -199,7 +211,7 @@ enqueue(struct worker *w, struct session *s, struct msg *m, uint8_t qos,
 		count_drop(w);
 		return;
 	}
-	while (queue_full(cfg, s, m->payload.len)) {
+	while (queue_full(w, s, qos, m->payload.len)) {
 		if (cfg->queue_full_action != CONFIG_QUEUE_DROP_OLDEST ||
 		    !drop_oldest_qos0(w, s)) {
 			count_drop(w);
@@ -214,6 +226,7 @@ enqueue(struct worker *w, struct session *s, struct msg *m, uint8_t qos,
 	list_insert_tail(&s->queue, &q->link);
 	s->n_queued++;
 	s->queued_bytes += m->payload.len;
+	flow_update(w, s);
 }
 
 void
@@ -283,6 +296,7 @@ session_pump(struct worker *w, struct session *s)
 			send_in_window(s, q);
 		}
 	}
+	flow_update(w, s);
 }
 
 /* [MQTT-4.4.0-1] on resumption, unacknowledged PUBLISH (DUP=1) and PUBREL
@@ -325,6 +339,7 @@ complete(struct client *c, struct qent *q)
 	pidmap_del(&s->out_pids, q->pid);
 	qent_free(q);
 	s->n_inflight--;
+	flow_progress(c);
 	session_pump(c->w, s);
 }
 

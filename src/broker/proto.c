@@ -146,6 +146,9 @@ process(struct client *c, struct span data)
 			                               : decode_reason(err));
 			break;
 		}
+		if (c->throttled) {
+			break; /* the rest waits in c->conn.in (flow.c) */
+		}
 	}
 	return used;
 }
@@ -168,6 +171,27 @@ client_process_input(struct client *c)
 	}
 }
 
+/* Near the memory budget a connection in the middle of a very large
+ * packet (over 1 MiB) goes first; at the budget, any with more than one
+ * read's worth of partial packet. */
+static bool
+holds_too_much(const struct client *c)
+{
+	size_t partial = c->conn.in.len;
+
+	if (partial <= SCRATCH_LEN) {
+		return false;
+	}
+	switch (server_mem_pressure(c->w->srv)) {
+	case MEM_FULL:
+		return true;
+	case MEM_HIGH:
+		return partial > CONNECT_MAX;
+	default:
+		return false;
+	}
+}
+
 static void
 on_readable(struct client *c)
 {
@@ -185,8 +209,7 @@ on_readable(struct client *c)
 	/* A large packet still arriving is held in memory; near the budget
 	 * the connection carrying it goes first, before the shedding that
 	 * would touch well-behaved clients at 100%. */
-	if (c->conn.in.len > SCRATCH_LEN &&
-	    server_mem_pressure(c->w->srv) != MEM_OK) {
+	if (holds_too_much(c)) {
 		client_close(c, "memory_limit reached");
 		return;
 	}
@@ -206,7 +229,7 @@ client_on_event(struct loop_watch *watch, uint32_t events)
 	}
 	/* With output backed up, input waits (see flush_one()). */
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0 &&
-	    c->conn.out_bytes < CLIENT_OUT_HIGH) {
+	    c->conn.out_bytes < CLIENT_OUT_HIGH && !c->throttled) {
 		on_readable(c);
 	}
 }

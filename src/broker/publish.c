@@ -66,6 +66,10 @@ deliver_match(struct worker *w, struct msg *m, const struct sub_ref *ref,
 	        .retain = 0,
 	};
 
+	if (flow_is_busy(w->srv, ref->worker, ref->slot) ||
+	    flow_worker_behind(w->srv, ref->worker)) {
+		w->route_hit_busy = true;
+	}
 	if (ref->worker == w->idx) {
 		deliver_local(w, &d);
 	} else {
@@ -196,8 +200,12 @@ handle_publish(struct client *c, const struct mqtt_packet *p)
 			return TERN_ENOMEM;
 		}
 		m->received_ms = c->w->now_ms;
+		c->w->route_hit_busy = false;
 		route_message(c->w, m);
 		msg_unref(m);
+		if (c->w->route_hit_busy) {
+			flow_throttle(c);
+		}
 		if (pub->qos == 2 &&
 		    pidmap_put(&s->rx_qos2, pub->pid, NULL) == TERN_ENOMEM) {
 			c->why = "out of memory";

@@ -73,6 +73,27 @@ load_auth(struct server *srv, char *err, size_t errlen)
 	return 0;
 }
 
+/* Every configured port must be free before the workers share it. */
+static int
+probe_listeners(struct server *srv, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < srv->n_listeners; i++) {
+		const struct config_listener *cl = srv->listeners[i].cfg;
+		char why[128];
+
+		if (listener_probe(cl->bind_address, cl->port, why,
+		                   sizeof why) != 0) {
+			snprintf(err, errlen, "port %u on %s: %s",
+			         (unsigned)cl->port,
+			         cl->bind_address ? cl->bind_address
+			                          : "all addresses",
+			         why);
+			return TERN_EIO;
+		}
+	}
+	return 0;
+}
+
 static int
 make_workers(struct server *srv, char *err, size_t errlen)
 {
@@ -130,6 +151,7 @@ server_new(const struct config *cfg, char *err, size_t errlen)
 	}
 	srv->reg_ready = true;
 	if (load_auth(srv, err, errlen) != 0 ||
+	    probe_listeners(srv, err, errlen) != 0 ||
 	    make_workers(srv, err, errlen) != 0) {
 		goto fail;
 	}

@@ -20,7 +20,7 @@ grow_slots(struct worker *w)
 	uint32_t n = w->n_slots == 0 ? 64 : w->n_slots * 2;
 	struct session_slot *s;
 
-	if (n <= w->n_slots) {
+	if (n <= w->n_slots || flow_reserve(w, n) != 0) {
 		return TERN_ENOMEM;
 	}
 	s = tern_realloc(w->slots, n * sizeof(*s));
@@ -116,6 +116,8 @@ session_destroy(struct worker *w, struct session *s, bool unregister)
 		                w->idx, s->slot, s->gen);
 	}
 	session_set_idle(w, s, false);
+	s->client = NULL;
+	flow_update(w, s); /* clears its busy bit */
 	free_entries(&s->queue);
 	free_entries(&s->inflight);
 	w->slots[s->slot].s = NULL;

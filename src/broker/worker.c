@@ -172,6 +172,7 @@ worker_init(struct worker *w, struct server *srv, unsigned idx, char *err,
 	list_init(&w->clients);
 	list_init(&w->pending_write);
 	list_init(&w->closing);
+	list_init(&w->throttled);
 	w->free_slot = UINT32_MAX;
 	w->now_ms = clock_mono_ms();
 	w->next_tick_ms = w->now_ms + TICK_MS;
@@ -243,6 +244,7 @@ worker_fini(struct worker *w)
 	tern_free(w->slots);
 	tern_free(w->matches);
 	tern_free(w->out);
+	flow_fini(w);
 	loop_fini(&w->loop);
 }
 
@@ -279,6 +281,8 @@ worker_queue_delivery(struct worker *w, uint32_t dest, const struct delivery *d)
 	}
 	b->d[b->n++] = *d;
 	if (b->n == BATCH_MAX) {
+		atomic_fetch_add_explicit(&w->srv->workers[dest]->inbox_pending,
+		                          (long)b->n, memory_order_relaxed);
 		w->out[dest] = NULL;
 		worker_push(w, w->srv->workers[dest], &b->item);
 	}
@@ -291,6 +295,9 @@ push_batches(struct worker *w)
 		struct batch *b = w->out[i];
 		if (b != NULL) {
 			w->out[i] = NULL;
+			atomic_fetch_add_explicit(
+			        &w->srv->workers[i]->inbox_pending, (long)b->n,
+			        memory_order_relaxed);
 			worker_push(w, w->srv->workers[i], &b->item);
 		}
 	}
@@ -309,6 +316,8 @@ drain_inbox(struct worker *w)
 			for (uint32_t i = 0; i < b->n; i++) {
 				deliver_local(w, &b->d[i]);
 			}
+			atomic_fetch_sub_explicit(&w->inbox_pending, (long)b->n,
+			                          memory_order_relaxed);
 			tern_free(b);
 		} else {
 			struct client *c = LIST_ENTRY(it, struct client, item);
@@ -355,8 +364,14 @@ flush_one(struct client *c)
 	/* A client that does not read what it asked for (acks, PINGRESP)
 	 * is not read from either until its output drains: its requests
 	 * stay in the kernel's buffers, not in ours. */
-	if (c->conn.out_bytes < CLIENT_OUT_HIGH) {
+	if (c->conn.out_bytes < CLIENT_OUT_HIGH && !c->throttled) {
 		want |= EPOLLIN;
+	}
+	/* Output leaving counts as progress only while nothing awaits an
+	 * acknowledgement: a QoS 1/2 subscriber progresses by acking. */
+	if (c->conn.bytes_out != before &&
+	    (c->session == NULL || c->session->n_inflight == 0)) {
+		flow_progress(c);
 	}
 	if (err == TERN_EAGAIN) {
 		want |= EPOLLOUT;
@@ -475,7 +490,7 @@ next_timeout(const struct worker *w)
 	    w->next_sys_ms < next) {
 		next = w->next_sys_ms;
 	}
-	return next > w->now_ms ? (int)(next - w->now_ms) : 0;
+	return flow_timeout(w, next > w->now_ms ? (int)(next - w->now_ms) : 0);
 }
 
 static void
@@ -512,6 +527,7 @@ turn(struct worker *w)
 	w->now_ms = clock_mono_ms();
 	loop_dispatch(&w->loop);
 	drain_inbox(w);
+	flow_release(w);
 	housekeeping(w);
 	/* Before sleeping: batches out first, then our own writes. */
 	push_batches(w);

@@ -15,6 +15,52 @@
 #include "../base/err.h"
 
 static int
+probe_one(const struct addrinfo *ai, char *err, size_t errlen)
+{
+	int one = 1, rc = 0;
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+	                ai->ai_protocol);
+
+	if (fd < 0) {
+		return 0; /* an unavailable family is reported by bind later */
+	}
+	/* (void): only the address-in-use answer matters here. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (ai->ai_family == AF_INET6) {
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		                 sizeof one);
+	}
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno == EADDRINUSE) {
+		snprintf(err, errlen, "bind: %s", strerror(EADDRINUSE));
+		rc = TERN_EIO;
+	}
+	close(fd);
+	return rc;
+}
+
+int
+listener_probe(const char *addr, uint16_t port, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char portstr[8];
+	int rc = 0;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+	if (getaddrinfo(addr, portstr, &hints, &res) != 0) {
+		return 0; /* listener_open() reports resolution errors */
+	}
+	for (ai = res; ai != NULL && rc == 0; ai = ai->ai_next) {
+		rc = probe_one(ai, err, errlen);
+	}
+	freeaddrinfo(res);
+	return rc;
+}
+
+static int
 open_one(const struct addrinfo *ai, char *err, size_t errlen)
 {
 	int one = 1;

@@ -22,6 +22,15 @@ int listener_open(const char *addr, uint16_t port, int *fds, size_t *n,
                   char *err, size_t errlen);
 
 /*
+ * listener_probe() - fail with TERN_EIO and a reason in @err if @addr:@port
+ * is already bound by anyone: a plain bind (without SO_REUSEPORT) is
+ * tried and released. Call it once per listener before the workers open
+ * theirs, so a second broker on a busy port fails at start instead of
+ * silently sharing the port through SO_REUSEPORT. Thread: any.
+ */
+int listener_probe(const char *addr, uint16_t port, char *err, size_t errlen);
+
+/*
  * listener_accept() - accept one connection, non-blocking, close-on-exec,
  * TCP_NODELAY. Returns the fd, TERN_EAGAIN when none is waiting, or
  * TERN_EIO (e.g. out of descriptors).
