@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "err.h"
@@ -363,6 +364,12 @@ test_readers_race_writer(void)
 		T_CHECK_INT(
 		        pthread_create(&th[i], NULL, mt_reader_main, &rd[i]),
 		        0);
+	}
+	/* The race needs readers inside before the writer starts; a busy
+	 * machine may not have scheduled them yet. */
+	for (int spin = 0; spin < 5000 && atomic_load(&mt.reads) == 0;
+	     spin++) {
+		usleep(1000);
 	}
 	err = mt_write(&mt);
 	atomic_store(&mt.stop, true);

@@ -1,6 +1,7 @@
 """The `tern` command's errors and exit codes, as mosquitto's clients
 give them: 0, the CONNACK code of a refusal, 27 for a timeout, 1 for the
 rest, with one clear line on stderr."""
+import json
 import os
 
 import pytest
@@ -164,11 +165,16 @@ def test_passwd_upgrade_plain_file(tern, tmp_path):
 
 
 @pytest.mark.parametrize("qos", [0, 1, 2])
-def test_bench_runs(broker, tern, qos):
-    r = run([tern, "bench"] + addr(broker.port) +
-            ["-q", str(qos), "-n", "500", "-c", "2", "-s", "2", "-m", "32"],
-            timeout=60)
+def test_bench_runs(broker_factory, tern, qos):
+    """A small fan-out run: 500 messages to 2 subscribers, all accounted
+    (tests/bench checks the accounting in depth). mosquitto 2.0.11 loses
+    QoS 2 messages queued behind a full window, so the window is opened."""
+    broker = broker_factory(["max_inflight_messages 0"])
+    r = run([tern, "bench", "fanout"] + addr(broker.port) +
+            ["-q", str(qos), "--count", "500", "-c", "2", "-m", "32",
+             "--json"], timeout=60)
     assert r.returncode == 0, r.stderr
-    out = r.stdout.decode()
-    assert "published 1000 in" in out
-    assert "received" in out and "latency ms:" in out
+    report = json.loads(r.stdout.decode())
+    assert report["sent"] == 500
+    assert report["received"] == 1000
+    assert report["expected"] == 1000
