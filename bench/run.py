@@ -99,6 +99,13 @@ SCENARIOS = [
     S("slow", "20 pairs QoS 0 with / without a stuck subscriber "
       "(bench/+ at QoS 0 and at QoS 1, never reads)",
       ["pairs", "-c", "20", "-q", "0"], 0, kind="slow"),
+    # Not in the default matrix: QoS 1 with the default queue caps, where
+    # a broker that acknowledges faster than it delivers has to drop (or
+    # slow its publishers down).
+    S("pairs_q1_caps", "100 pairs, QoS 1, default queue caps",
+      ["pairs", "-c", "100", "-q", "1"], 1, extra=True),
+    S("fanin_q1_caps", "fan-in 16 -> 1, QoS 1, default queue caps",
+      ["fanin", "-c", "16", "-q", "1"], 1, extra=True),
     # Not in the default matrix (--only latency_workers): is the
     # cross-worker hand-off what the latency tail is made of?
     S("latency_workers", "latency_q1 with ternd at 1 and 2 workers, and "
@@ -544,14 +551,14 @@ def primary(scen, m):
 def table(summary, brokers):
     lines = []
     hdr = ("| scenario | broker | runs | delivered/s | broker CPU us/msg | "
-           "peak RSS MiB | latency p50/p99/p99.9 us | correctness | "
-           "bench CPU % |")
+           "broker CPU % | peak RSS MiB | latency p50/p99/p99.9 us | "
+           "correctness | bench CPU % |")
     lines.append(hdr)
-    lines.append("|" + "---|" * 9)
+    lines.append("|" + "---|" * 10)
     for name, summ in summary.items():
         scen = BY_NAME[name]
-        for label in sorted(summ, key=lambda x: (x.split("-")[0] not in
-                                                  ("ternd",), x)):
+        for label in sorted(summ, key=lambda x: (not x.startswith("ternd"),
+                                                  x)):
             m = summ[label]
             if scen["metric"] == "conn":
                 rate = "%s B/conn; connect p50/p99 %s/%s us; failed %d" % (
@@ -577,10 +584,15 @@ def table(summary, brokers):
             sat = fmt(m["bench_cpu_pct"] and round(m["bench_cpu_pct"]))
             if m["saturated_runs"]:
                 sat += " (saturated %d/%d)" % (m["saturated_runs"], m["n"])
-            lat = "%s/%s/%s" % (fmt(m["p50"]), fmt(m["p99"]), fmt(m["p999"]))
-            lines.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
-                name, label, m["n"], rate, fmt(m["cpu_us_per_msg"], "cpu"),
-                fmt(m["rss_peak_mib"], "mib"), lat, corr, sat))
+            lat = ("-" if scen["metric"] == "conn" or not m["p50"] else
+                   "%s/%s/%s" % (fmt(m["p50"]), fmt(m["p99"]),
+                                 fmt(m["p999"])))
+            lines.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |"
+                         % (name, label, m["n"], rate,
+                            fmt(m["cpu_us_per_msg"], "cpu"),
+                            fmt(m["broker_cpu_pct"] and
+                                round(m["broker_cpu_pct"])),
+                            fmt(m["rss_peak_mib"], "mib"), lat, corr, sat))
     return "\n".join(lines)
 
 
@@ -676,7 +688,9 @@ def main():
 
     if opts.list:
         for s in SCENARIOS:
-            print("%-14s %s" % (s["name"], s["title"]))
+            print("%-16s %s%s" % (s["name"], s["title"],
+                                  " (only with --only)" if s["extra"]
+                                  else ""))
         return 0
     if opts.quick:
         opts.duration, opts.warmup, opts.repeat = 2, 0, 1
@@ -730,6 +744,12 @@ def main():
         meta["loadavg_end"] = os.getloadavg()
         with open(out, "w") as f:
             json.dump({"meta": meta, "runs": results}, f, indent=1)
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+    # A job started in the background ignores SIGINT: SIGTERM stops the
+    # matrix cleanly too (the broker of the current run is stopped).
+    signal.signal(signal.SIGTERM, on_term)
 
     t_start = time.time()
     try:
