@@ -25,7 +25,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -87,47 +86,17 @@ struct acl {
 	size_t n_slots; /* 0 or a power of two, at least twice n_users */
 };
 
-/* Parser state; messages point at name:line. */
+/* Parser state. */
 struct acl_ctx {
-	const char *name;
-	size_t line;
-	char *err;
-	size_t errlen;
+	struct file_pos at; /* where messages point, and where they go */
 	struct acl *acl;
 	size_t user; /* index into acl->users, or ACL_NO_USER */
 };
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static int
-acl_error(const struct acl_ctx *x, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (x->err == NULL || x->errlen == 0) {
-		return TERN_ECONFIG;
-	}
-	if (x->line > 0) {
-		n = snprintf(x->err, x->errlen, "%s:%zu: ", x->name, x->line);
-	} else {
-		n = snprintf(x->err, x->errlen, "%s: ", x->name);
-	}
-	if (n < 0 || (size_t)n >= x->errlen) {
-		return TERN_ECONFIG;
-	}
-	va_start(ap, fmt);
-	/* A message cut to fit is still the right message. */
-	(void)vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return TERN_ECONFIG;
-}
-
 static int
 acl_nomem(const struct acl_ctx *x)
 {
-	(void)acl_error(x, "out of memory");
+	(void)file_error(&x->at, "out of memory");
 	return TERN_ENOMEM;
 }
 
@@ -410,15 +379,15 @@ parse_rule_args(const struct acl_ctx *x, const char *kw, struct span args,
 	const struct access_word *aw = find_access(w);
 
 	if (w.len == 0) {
-		return acl_error(x, "%s: missing topic", kw);
+		return file_error(&x->at, "%s: missing topic", kw);
 	}
 	if (rest.len == 0 && aw != NULL) {
 		/* mosquitto would read "topic read" as the topic "read" with
 		 * readwrite access; that is far likelier a missing topic. */
-		return acl_error(x,
-		                 "%s %s: missing topic (for a topic named "
-		                 "'%s', write '%s readwrite %s')",
-		                 kw, aw->word, aw->word, kw, aw->word);
+		return file_error(&x->at,
+		                  "%s %s: missing topic (for a topic named "
+		                  "'%s', write '%s readwrite %s')",
+		                  kw, aw->word, aw->word, kw, aw->word);
 	}
 	if (rest.len == 0) {
 		*topic = w;
@@ -426,10 +395,10 @@ parse_rule_args(const struct acl_ctx *x, const char *kw, struct span args,
 		return 0;
 	}
 	if (aw == NULL) {
-		return acl_error(x,
-		                 "%s: unknown access '%.*s' (expected read, "
-		                 "write, readwrite or deny)",
-		                 kw, show_len(w), (const char *)w.p);
+		return file_error(&x->at,
+		                  "%s: unknown access '%.*s' (expected read, "
+		                  "write, readwrite or deny)",
+		                  kw, show_len(w), (const char *)w.p);
 	}
 	*topic = rest;
 	*access = aw->access;
@@ -449,8 +418,8 @@ parse_rule(struct acl_ctx *x, const char *kw, struct span args, bool pattern)
 		return err;
 	}
 	if (topic_check_filter(topic) != 0) {
-		return acl_error(x, "%s: invalid topic filter '%.*s'", kw,
-		                 show_len(topic), (const char *)topic.p);
+		return file_error(&x->at, "%s: invalid topic filter '%.*s'", kw,
+		                  show_len(topic), (const char *)topic.p);
 	}
 	if (pattern) {
 		rs = &x->acl->patterns;
@@ -482,11 +451,11 @@ static int
 parse_user(struct acl_ctx *x, struct span args)
 {
 	if (args.len == 0) {
-		return acl_error(x, "user: missing user name");
+		return file_error(&x->at, "user: missing user name");
 	}
 	if (args.len > ACL_NAME_MAX) {
-		return acl_error(x, "user: name longer than %u bytes",
-		                 ACL_NAME_MAX);
+		return file_error(&x->at, "user: name longer than %u bytes",
+		                  ACL_NAME_MAX);
 	}
 	if (user_block(x->acl, args, &x->user) != 0) {
 		return acl_nomem(x);
@@ -512,7 +481,7 @@ parse_line(struct acl_ctx *x, struct span line)
 	struct span args, kw;
 
 	if (line.len > 0 && memchr(line.p, '\0', line.len) != NULL) {
-		return acl_error(x, "NUL byte in line");
+		return file_error(&x->at, "NUL byte in line");
 	}
 	line = trim(line);
 	if (line.len == 0 || line.p[0] == '#') {
@@ -524,10 +493,10 @@ parse_line(struct acl_ctx *x, struct span line)
 			return keywords[i].fn(x, args);
 		}
 	}
-	return acl_error(x,
-	                 "unknown keyword '%.*s' (expected topic, pattern "
-	                 "or user)",
-	                 show_len(kw), (const char *)kw.p);
+	return file_error(&x->at,
+	                  "unknown keyword '%.*s' (expected topic, pattern "
+	                  "or user)",
+	                  show_len(kw), (const char *)kw.p);
 }
 
 static int
@@ -536,7 +505,7 @@ parse_lines(struct acl_ctx *x, const char *text, size_t len)
 	size_t pos = 0;
 	int err = 0;
 
-	for (x->line = 1; pos < len && err == 0; x->line++) {
+	for (x->at.line = 1; pos < len && err == 0; x->at.line++) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
 
@@ -567,7 +536,7 @@ int
 acl_parse(const char *text, size_t len, const char *name, struct acl **out,
           char *err, size_t errlen)
 {
-	struct acl_ctx x = {name, 0, err, errlen, NULL, ACL_NO_USER};
+	struct acl_ctx x = {{name, 0, err, errlen}, NULL, ACL_NO_USER};
 	int e;
 
 	if (err != NULL && errlen > 0) {
@@ -589,6 +558,7 @@ acl_parse(const char *text, size_t len, const char *name, struct acl **out,
 int
 acl_load(const char *path, struct acl **out, char *err, size_t errlen)
 {
+	struct file_pos whole = {path, 0, err, errlen};
 	struct buf b;
 	int e, sys = 0;
 
@@ -598,11 +568,11 @@ acl_load(const char *path, struct acl **out, char *err, size_t errlen)
 		struct span s = buf_span(&b);
 
 		e = acl_parse((const char *)s.p, s.len, path, out, err, errlen);
-	} else if (err != NULL && errlen > 0) {
-		(void)snprintf(err, errlen, "%s: %s", path,
-		               e == TERN_ENOMEM    ? "out of memory"
-		               : e == TERN_ETOOBIG ? "file too large"
-		                                   : strerror(sys));
+	} else {
+		(void)file_error(&whole, "%s",
+		                 e == TERN_ENOMEM    ? "out of memory"
+		                 : e == TERN_ETOOBIG ? "file too large"
+		                                     : strerror(sys));
 	}
 	buf_fini(&b);
 	if (e == TERN_EIO || e == TERN_ETOOBIG) {

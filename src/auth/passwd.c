@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,41 +64,10 @@ struct passwd_db {
 	struct passwd_entry dummy;
 };
 
-/* Where a message points. */
-struct pw_ctx {
-	const char *name;
-	int line;
-	char *err;
-	size_t errlen;
-};
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
 static int
-pw_error(const struct pw_ctx *x, const char *fmt, ...)
+pw_nomem(const struct file_pos *x)
 {
-	va_list ap;
-	int n;
-
-	if (x->err == NULL || x->errlen == 0) {
-		return TERN_ECONFIG;
-	}
-	n = snprintf(x->err, x->errlen, "%s:%d: ", x->name, x->line);
-	if (n < 0 || (size_t)n >= x->errlen) {
-		return TERN_ECONFIG;
-	}
-	va_start(ap, fmt);
-	/* A message cut to fit is still the right message. */
-	(void)vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return TERN_ECONFIG;
-}
-
-static int
-pw_nomem(const struct pw_ctx *x)
-{
-	(void)pw_error(x, "out of memory");
+	(void)file_error(x, "out of memory");
 	return TERN_ENOMEM;
 }
 
@@ -205,41 +173,41 @@ parse_iterations(struct span f, unsigned *out)
 
 /* "SALT$HASH", the tail of both formats. */
 static int
-parse_salt_hash(const struct pw_ctx *x, struct span s, struct passwd_entry *e)
+parse_salt_hash(const struct file_pos *x, struct span s, struct passwd_entry *e)
 {
 	struct span salt = next_field(&s);
 	size_t n;
 
 	if (b64_decode(salt, e->salt, PW_SALT_LEN, PW_SALT_MAX, &e->salt_len) !=
 	    0) {
-		return pw_error(x,
-		                "user '%s': the salt is not 12 or 64 bytes "
-		                "of base64",
-		                e->user);
+		return file_error(x,
+		                  "user '%s': the salt is not 12 or 64 bytes "
+		                  "of base64",
+		                  e->user);
 	}
 	if (memchr(s.p, '$', s.len) != NULL ||
 	    b64_decode(s, e->hash, PW_HASH_LEN, 0, &n) != 0) {
-		return pw_error(x,
-		                "user '%s': the hash is not 64 bytes of "
-		                "base64",
-		                e->user);
+		return file_error(x,
+		                  "user '%s': the hash is not 64 bytes of "
+		                  "base64",
+		                  e->user);
 	}
 	return 0;
 }
 
 /* The hash part of a line, after "USER:". */
 static int
-parse_hash(const struct pw_ctx *x, struct span s, struct passwd_entry *e)
+parse_hash(const struct file_pos *x, struct span s, struct passwd_entry *e)
 {
 	if (s.len >= 3 && memcmp(s.p, "$7$", 3) == 0) {
 		s.p += 3;
 		s.len -= 3;
 		e->kind = PW_PBKDF2;
 		if (parse_iterations(next_field(&s), &e->iterations) != 0) {
-			return pw_error(x,
-			                "user '%s': bad iteration count "
-			                "(1..%d)",
-			                e->user, INT_MAX);
+			return file_error(x,
+			                  "user '%s': bad iteration count "
+			                  "(1..%d)",
+			                  e->user, INT_MAX);
 		}
 		return parse_salt_hash(x, s, e);
 	}
@@ -250,16 +218,16 @@ parse_hash(const struct pw_ctx *x, struct span s, struct passwd_entry *e)
 		return parse_salt_hash(x, s, e);
 	}
 	if (s.len >= 10 && memcmp(s.p, "$argon2id$", 10) == 0) {
-		return pw_error(x,
-		                "user '%s': argon2id hashes are not supported "
-		                "yet",
-		                e->user);
+		return file_error(x,
+		                  "user '%s': argon2id hashes are not "
+		                  "supported yet",
+		                  e->user);
 	}
-	return pw_error(x,
-	                "user '%s': not a mosquitto_passwd hash ($7$ or $6$); "
-	                "a plain-text file must be converted with "
-	                "mosquitto_passwd -U",
-	                e->user);
+	return file_error(x,
+	                  "user '%s': not a mosquitto_passwd hash ($7$ or "
+	                  "$6$); a plain-text file must be converted with "
+	                  "mosquitto_passwd -U",
+	                  e->user);
 }
 
 static void
@@ -271,7 +239,7 @@ entry_fini(struct passwd_entry *e)
 
 /* Read "USER:HASH" (trimmed, not a comment) into @e. */
 static int
-parse_entry(const struct pw_ctx *x, struct span line, struct passwd_entry *e)
+parse_entry(const struct file_pos *x, struct span line, struct passwd_entry *e)
 {
 	const uint8_t *colon = memchr(line.p, ':', line.len);
 	struct span user, hash;
@@ -279,17 +247,17 @@ parse_entry(const struct pw_ctx *x, struct span line, struct passwd_entry *e)
 
 	memset(e, 0, sizeof *e);
 	if (colon == NULL) {
-		return pw_error(x, "expected USER:HASH");
+		return file_error(x, "expected USER:HASH");
 	}
 	user = trim(span_make(line.p, (size_t)(colon - line.p)));
 	hash = trim(span_make(colon + 1,
 	                      (size_t)(line.p + line.len - (colon + 1))));
 	if (user.len == 0) {
-		return pw_error(x, "empty user name");
+		return file_error(x, "empty user name");
 	}
 	if (user.len > PW_USER_MAX) {
-		return pw_error(x, "user name longer than %d bytes",
-		                PW_USER_MAX);
+		return file_error(x, "user name longer than %d bytes",
+		                  PW_USER_MAX);
 	}
 	e->user = tern_strndup((const char *)user.p, user.len);
 	if (e->user == NULL) {
@@ -323,7 +291,7 @@ db_push(struct passwd_db *db, const struct passwd_entry *e)
 
 /* One line of the file; blank lines and comments are fine. */
 static int
-parse_line(const struct pw_ctx *x, struct span line, struct passwd_db *db)
+parse_line(const struct file_pos *x, struct span line, struct passwd_db *db)
 {
 	struct passwd_entry e;
 	int err;
@@ -333,7 +301,7 @@ parse_line(const struct pw_ctx *x, struct span line, struct passwd_db *db)
 		return 0;
 	}
 	if (memchr(line.p, '\0', line.len) != NULL) {
-		return pw_error(x, "NUL byte in line");
+		return file_error(x, "NUL byte in line");
 	}
 	err = parse_entry(x, line, &e);
 	if (err != 0) {
@@ -370,7 +338,7 @@ entry_cmp(const void *pa, const void *pb)
 
 /* Sort by user; a name given twice is an error at its second line. */
 static int
-db_index(struct pw_ctx *x, struct passwd_db *db)
+db_index(struct file_pos *x, struct passwd_db *db)
 {
 	if (db->n > 1) {
 		qsort(db->v, db->n, sizeof db->v[0], entry_cmp);
@@ -380,10 +348,10 @@ db_index(struct pw_ctx *x, struct passwd_db *db)
 
 		if (entry_cmp_user(a, span_make(b->user, b->user_len)) == 0) {
 			x->line = b->line;
-			return pw_error(x,
-			                "user '%s' is already defined at "
-			                "line %d",
-			                b->user, a->line);
+			return file_error(x,
+			                  "user '%s' is already defined at "
+			                  "line %d",
+			                  b->user, a->line);
 		}
 	}
 	return 0;
@@ -420,7 +388,7 @@ passwd_free(struct passwd_db *db)
 }
 
 static int
-parse_lines(struct pw_ctx *x, const char *text, size_t len,
+parse_lines(struct file_pos *x, const char *text, size_t len,
             struct passwd_db *db)
 {
 	size_t pos = 0;
@@ -440,7 +408,7 @@ int
 passwd_parse(const char *text, size_t len, const char *name,
              struct passwd_db **out, char *err, size_t errlen)
 {
-	struct pw_ctx x = {name, 0, err, errlen};
+	struct file_pos x = {name, 0, err, errlen};
 	struct passwd_db *db;
 	int e;
 
@@ -467,6 +435,7 @@ passwd_parse(const char *text, size_t len, const char *name,
 int
 passwd_load(const char *path, struct passwd_db **out, char *err, size_t errlen)
 {
+	struct file_pos whole = {path, 0, err, errlen};
 	struct buf b;
 	int e, sys = 0;
 
@@ -475,11 +444,11 @@ passwd_load(const char *path, struct passwd_db **out, char *err, size_t errlen)
 	if (e == 0) {
 		e = passwd_parse((const char *)b.p, b.len, path, out, err,
 		                 errlen);
-	} else if (err != NULL && errlen > 0) {
-		(void)snprintf(err, errlen, "%s: %s", path,
-		               e == TERN_ENOMEM    ? "out of memory"
-		               : e == TERN_ETOOBIG ? "file too large"
-		                                   : strerror(sys));
+	} else {
+		(void)file_error(&whole, "%s",
+		                 e == TERN_ENOMEM    ? "out of memory"
+		                 : e == TERN_ETOOBIG ? "file too large"
+		                                     : strerror(sys));
 	}
 	buf_fini(&b);
 	if (e == TERN_EIO || e == TERN_ETOOBIG) {

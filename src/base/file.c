@@ -1,10 +1,13 @@
 /*
- * file.c - read a whole file into a buffer (config, password, ACL files).
+ * file.c - read a whole file into a buffer (config, password, ACL files),
+ * and say where in it something is wrong.
  */
 #include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -45,5 +48,39 @@ file_read_all(const char *path, size_t max, struct buf *b, int *sys)
 	if (err == 0) {
 		*buf_tail(b) = '\0';
 	}
+	return err;
+}
+
+int
+file_verror(const struct file_pos *at, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (at->err == NULL || at->errlen == 0) {
+		return TERN_ECONFIG;
+	}
+	if (at->line > 0) {
+		n = snprintf(at->err, at->errlen, "%s:%d: ", at->name,
+		             at->line);
+	} else {
+		n = snprintf(at->err, at->errlen, "%s: ", at->name);
+	}
+	if (n < 0 || (size_t)n >= at->errlen) {
+		return TERN_ECONFIG;
+	}
+	/* A message cut to fit is still the right message. */
+	(void)vsnprintf(at->err + n, at->errlen - (size_t)n, fmt, ap);
+	return TERN_ECONFIG;
+}
+
+int
+file_error(const struct file_pos *at, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = file_verror(at, fmt, ap);
+	va_end(ap);
 	return err;
 }

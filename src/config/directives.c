@@ -128,13 +128,13 @@ one_word(struct cfg_ctx *x, const char *name, char *value, char **out)
 	char *extra;
 
 	if (w == NULL) {
-		(void)cfg_error(x, "%s: missing value", name);
+		(void)file_error(&x->at, "%s: missing value", name);
 		return TERN_ECONFIG;
 	}
 	extra = next_word(&p);
 	if (extra != NULL) {
-		(void)cfg_error(x, "%s: unexpected '%s' after the value", name,
-		                extra);
+		(void)file_error(&x->at, "%s: unexpected '%s' after the value",
+		                 name, extra);
 		return TERN_ECONFIG;
 	}
 	*out = w;
@@ -149,7 +149,8 @@ parse_bool(struct cfg_ctx *x, const struct directive *d, const char *w,
 		v->n = w[0] == 't';
 		return 0;
 	}
-	return cfg_error(x, "%s: expected true or false, got '%s'", d->name, w);
+	return file_error(&x->at, "%s: expected true or false, got '%s'",
+	                  d->name, w);
 }
 
 static int
@@ -162,11 +163,12 @@ parse_number(struct cfg_ctx *x, const struct directive *d, const char *w,
 	errno = 0;
 	n = strtoll(w, &end, 10);
 	if (end == w || *end != '\0') {
-		return cfg_error(x, "%s: expected a whole number, got '%s'",
-		                 d->name, w);
+		return file_error(&x->at,
+		                  "%s: expected a whole number, got '%s'",
+		                  d->name, w);
 	}
 	if (errno == ERANGE) {
-		return cfg_error(x, "%s: %s is out of range", d->name, w);
+		return file_error(&x->at, "%s: %s is out of range", d->name, w);
 	}
 	v->n = n;
 	return 0;
@@ -199,16 +201,17 @@ parse_duration(struct cfg_ctx *x, const struct directive *d, const char *w,
 			continue;
 		}
 		if (errno == ERANGE || n > d->max / duration_units[i].seconds) {
-			return cfg_error(x, "%s: %s is too long", d->name, w);
+			return file_error(&x->at, "%s: %s is too long", d->name,
+			                  w);
 		}
 		v->n = n * duration_units[i].seconds;
 		return 0;
 	}
 bad:
-	return cfg_error(x,
-	                 "%s: expected a count and a unit h, d, w, m or y "
-	                 "(as in 14d), got '%s'",
-	                 d->name, w);
+	return file_error(&x->at,
+	                  "%s: expected a count and a unit h, d, w, m or y "
+	                  "(as in 14d), got '%s'",
+	                  d->name, w);
 }
 
 typedef int dir_parse_fn(struct cfg_ctx *x, const struct directive *d,
@@ -233,7 +236,7 @@ parse_value(struct cfg_ctx *x, const struct directive *d, char *value,
 	v->s = value;
 	if (d->type == DT_STRING || d->type == DT_PATH) {
 		if (*value == '\0') {
-			return cfg_error(x, "%s: missing value", d->name);
+			return file_error(&x->at, "%s: missing value", d->name);
 		}
 		return 0;
 	}
@@ -255,11 +258,12 @@ check_range(struct cfg_ctx *x, const struct directive *d, long long n)
 		return 0;
 	}
 	if (d->type == DT_DURATION) {
-		return cfg_error(x, "%s: longer than 1000 years", d->name);
+		return file_error(&x->at, "%s: longer than 1000 years",
+		                  d->name);
 	}
-	return cfg_error(x, "%s: %lld is out of range (%s%lld..%lld)", d->name,
-	                 n, (d->flags & DF_ZERO) != 0 ? "0 or " : "", d->min,
-	                 d->max);
+	return file_error(&x->at, "%s: %lld is out of range (%s%lld..%lld)",
+	                  d->name, n, (d->flags & DF_ZERO) != 0 ? "0 or " : "",
+	                  d->min, d->max);
 }
 
 /* Where @d's value goes: the current listener's field or the config's. */
@@ -297,7 +301,7 @@ store(struct cfg_ctx *x, const struct directive *d, const struct dir_val *v)
 	case DT_SPECIAL:
 		break;
 	}
-	return cfg_error(x, "%s: internal error: no setter", d->name);
+	return file_error(&x->at, "%s: internal error: no setter", d->name);
 }
 
 /* Parse, check, then store, ignore or refuse, as the flags of @d say. */
@@ -313,7 +317,8 @@ set_generic(struct cfg_ctx *x, const struct directive *d, char *value)
 	}
 	if ((d->flags & DF_ONLY) != 0) {
 		if (v.n != d->min) {
-			return cfg_error(x, "%s %s: %s", d->name, v.s, d->note);
+			return file_error(&x->at, "%s %s: %s", d->name, v.s,
+			                  d->note);
 		}
 		return 0;
 	}
@@ -357,8 +362,9 @@ parse_port(struct cfg_ctx *x, const char *what, const char *w, uint16_t *out)
 		return err;
 	}
 	if (v.n < port.min || v.n > port.max) {
-		return cfg_error(x, "%s: port %lld is out of range (1..65535)",
-		                 what, v.n);
+		return file_error(&x->at,
+		                  "%s: port %lld is out of range (1..65535)",
+		                  what, v.n);
 	}
 	*out = (uint16_t)v.n;
 	return 0;
@@ -407,20 +413,21 @@ find_clash(const struct config *c, const struct config_listener *l)
 static int
 add_listener(struct cfg_ctx *x, uint16_t port, const char *addr)
 {
-	struct config_listener l = {NULL, port, -1, x->line};
+	struct config_listener l = {NULL, port, -1, x->at.line};
 	long clash;
 
 	if (x->c->n_listeners == CONFIG_MAX_LISTENERS) {
-		return cfg_error(x, "listener: more than %d listeners",
-		                 CONFIG_MAX_LISTENERS);
+		return file_error(&x->at, "listener: more than %d listeners",
+		                  CONFIG_MAX_LISTENERS);
 	}
 	l.bind_address = (char *)addr;
 	clash = find_clash(x->c, &l);
 	if (clash >= 0) {
-		return cfg_error(x,
-		                 "listener %u: the address is already taken by "
-		                 "the listener declared at line %d",
-		                 port, x->c->listeners[clash].line);
+		return file_error(
+		        &x->at,
+		        "listener %u: the address is already taken by "
+		        "the listener declared at line %d",
+		        port, x->c->listeners[clash].line);
 	}
 	l.bind_address = NULL;
 	if (addr != NULL && set_str(&l.bind_address, addr) != 0) {
@@ -442,15 +449,17 @@ set_listener(struct cfg_ctx *x, const struct directive *d, char *value)
 	int err;
 
 	if (port_w == NULL) {
-		return cfg_error(x, "%s: missing port", d->name);
+		return file_error(&x->at, "%s: missing port", d->name);
 	}
 	if (extra != NULL) {
-		return cfg_error(x, "%s: unexpected '%s' after the address",
-		                 d->name, extra);
+		return file_error(&x->at,
+		                  "%s: unexpected '%s' after the address",
+		                  d->name, extra);
 	}
 	if (strcmp(port_w, "0") == 0 && addr != NULL) {
-		return cfg_error(x, "%s: unix sockets are not supported yet",
-		                 d->name);
+		return file_error(&x->at,
+		                  "%s: unix sockets are not supported yet",
+		                  d->name);
 	}
 	err = parse_port(x, d->name, port_w, &port);
 	if (err != 0) {
@@ -473,11 +482,11 @@ set_protocol(struct cfg_ctx *x, const struct directive *d, char *value)
 		return 0;
 	}
 	if (strcmp(w, "websockets") == 0) {
-		return cfg_error(x, "%s websockets: not supported yet",
-		                 d->name);
+		return file_error(&x->at, "%s websockets: not supported yet",
+		                  d->name);
 	}
-	return cfg_error(x, "%s: expected mqtt or websockets, got '%s'",
-	                 d->name, w);
+	return file_error(&x->at, "%s: expected mqtt or websockets, got '%s'",
+	                  d->name, w);
 }
 
 static int
@@ -502,8 +511,9 @@ set_queue_full_action(struct cfg_ctx *x, const struct directive *d, char *value)
 			return 0;
 		}
 	}
-	return cfg_error(x, "%s: expected drop_newest or drop_oldest, got '%s'",
-	                 d->name, w);
+	return file_error(&x->at,
+	                  "%s: expected drop_newest or drop_oldest, got '%s'",
+	                  d->name, w);
 }
 
 static const struct {
@@ -537,11 +547,11 @@ apply_log_type(struct cfg_ctx *x, const char *w)
 		x->c->log_type |= log_types[i].bits;
 		return 0;
 	}
-	return cfg_error(x,
-	                 "log_type: expected error, warning, notice, "
-	                 "information, debug, subscribe, unsubscribe, "
-	                 "websockets, all or none, got '%s'",
-	                 w);
+	return file_error(&x->at,
+	                  "log_type: expected error, warning, notice, "
+	                  "information, debug, subscribe, unsubscribe, "
+	                  "websockets, all or none, got '%s'",
+	                  w);
 }
 
 /* log_type may repeat and take several words; the first replaces the
@@ -554,7 +564,7 @@ set_log_type(struct cfg_ctx *x, const struct directive *d, char *value)
 	int err = 0;
 
 	if (w == NULL) {
-		return cfg_error(x, "%s: missing value", d->name);
+		return file_error(&x->at, "%s: missing value", d->name);
 	}
 	if (!x->c->log_type_set) {
 		x->c->log_type = 0;
@@ -608,8 +618,8 @@ choose_log_dest(struct cfg_ctx *x, const char *dest)
 	int want = dest_rank(dest);
 
 	if (c->log_dest_set && have == 3 && want == 3) {
-		return cfg_error(x,
-		                 "log_dest file: only one file may be given");
+		return file_error(&x->at,
+		                  "log_dest file: only one file may be given");
 	}
 	if (c->log_dest_set && have != 0 && want != 0 && have != want) {
 		int err = cfg_warn(x,
@@ -635,7 +645,7 @@ set_log_dest_file(struct cfg_ctx *x, const char *path)
 	int err;
 
 	if (*path == '\0') {
-		return cfg_error(x, "log_dest file: missing path");
+		return file_error(&x->at, "log_dest file: missing path");
 	}
 	dest = tern_malloc(n);
 	if (dest == NULL) {
@@ -655,7 +665,7 @@ set_log_dest(struct cfg_ctx *x, const struct directive *d, char *value)
 	int err;
 
 	if (w == NULL) {
-		return cfg_error(x, "%s: missing value", d->name);
+		return file_error(&x->at, "%s: missing value", d->name);
 	}
 	if (strcmp(w, "file") == 0) {
 		return set_log_dest_file(x, p + strspn(p, " \t\r\v\f"));
@@ -665,8 +675,9 @@ set_log_dest(struct cfg_ctx *x, const struct directive *d, char *value)
 			continue;
 		}
 		if (next_word(&p) != NULL) {
-			return cfg_error(x, "%s %s: unexpected words after it",
-			                 d->name, w);
+			return file_error(&x->at,
+			                  "%s %s: unexpected words after it",
+			                  d->name, w);
 		}
 		err = choose_log_dest(x, log_dests[i].dest);
 		if (err == 0 && log_dests[i].note != NULL) {
@@ -675,17 +686,17 @@ set_log_dest(struct cfg_ctx *x, const struct directive *d, char *value)
 		}
 		return err;
 	}
-	return cfg_error(x,
-	                 "%s: expected stderr, stdout, file PATH, syslog, "
-	                 "topic, dlt or none, got '%s'",
-	                 d->name, w);
+	return file_error(&x->at,
+	                  "%s: expected stderr, stdout, file PATH, syslog, "
+	                  "topic, dlt or none, got '%s'",
+	                  d->name, w);
 }
 
 static int
 set_include_dir(struct cfg_ctx *x, const struct directive *d, char *value)
 {
 	if (*value == '\0') {
-		return cfg_error(x, "%s: missing directory", d->name);
+		return file_error(&x->at, "%s: missing directory", d->name);
 	}
 	return cfg_include_dir(x, value);
 }
@@ -1012,10 +1023,10 @@ cfg_directive(struct cfg_ctx *x, const char *name, char *value)
 	const struct directive *d = find_directive(name);
 
 	if (d == NULL) {
-		return cfg_error(x, "unknown directive '%s'", name);
+		return file_error(&x->at, "unknown directive '%s'", name);
 	}
 	if ((d->flags & DF_REFUSED) != 0) {
-		return cfg_error(x, "%s: %s", name, d->note);
+		return file_error(&x->at, "%s: %s", name, d->note);
 	}
 	if (d->set != NULL) {
 		return d->set(x, d, value);

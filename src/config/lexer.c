@@ -28,29 +28,9 @@
 static const char BLANKS[] = " \t\r\v\f";
 
 int
-cfg_error(const struct cfg_ctx *x, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (x->err == NULL || x->errlen == 0) {
-		return TERN_ECONFIG;
-	}
-	n = snprintf(x->err, x->errlen, "%s:%d: ", x->file, x->line);
-	if (n < 0 || (size_t)n >= x->errlen) {
-		return TERN_ECONFIG;
-	}
-	va_start(ap, fmt);
-	/* A message cut to fit @errlen is still the right message. */
-	(void)vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return TERN_ECONFIG;
-}
-
-int
 cfg_nomem(const struct cfg_ctx *x)
 {
-	(void)cfg_error(x, "out of memory");
+	(void)file_error(&x->at, "out of memory");
 	return TERN_ENOMEM;
 }
 
@@ -58,17 +38,14 @@ int
 cfg_warn(const struct cfg_ctx *x, const char *fmt, ...)
 {
 	char msg[512];
+	struct file_pos at = {x->at.name, x->at.line, msg, sizeof msg};
 	size_t old, add;
 	char *p;
 	va_list ap;
-	int n;
 
-	n = snprintf(msg, sizeof msg, "%s:%d: ", x->file, x->line);
-	if (n < 0 || (size_t)n >= sizeof msg) {
-		n = 0;
-	}
 	va_start(ap, fmt);
-	(void)vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+	/* A warning: the TERN_ECONFIG that comes back does not apply. */
+	(void)file_verror(&at, fmt, ap);
 	va_end(ap);
 	old = x->c->warnings != NULL ? strlen(x->c->warnings) : 0;
 	add = strlen(msg);
@@ -119,16 +96,16 @@ cfg_parse_text(struct cfg_ctx *x, const char *text, size_t len)
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
 		pos = 3;
 	}
-	for (x->line = 1; pos < len; x->line++) {
+	for (x->at.line = 1; pos < len; x->at.line++) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
 
 		if (n > CONFIG_LINE_MAX) {
-			return cfg_error(x, "line longer than %d bytes",
-			                 CONFIG_LINE_MAX);
+			return file_error(&x->at, "line longer than %d bytes",
+			                  CONFIG_LINE_MAX);
 		}
 		if (memchr(text + pos, '\0', n) != NULL) {
-			return cfg_error(x, "NUL byte in line");
+			return file_error(&x->at, "NUL byte in line");
 		}
 		memcpy(line, text + pos, n);
 		line[n] = '\0';
@@ -146,9 +123,10 @@ cfg_parse_text(struct cfg_ctx *x, const char *text, size_t len)
  * include_dir line) when there is one, else as "PATH: what".
  */
 static int
-file_error(const struct cfg_ctx *parent, const char *path, int err, int sys,
+read_error(const struct cfg_ctx *parent, const char *path, int err, int sys,
            char *errbuf, size_t errlen)
 {
+	struct file_pos whole = {path, 0, errbuf, errlen};
 	char what[128];
 
 	if (err == TERN_ENOMEM) {
@@ -161,9 +139,9 @@ file_error(const struct cfg_ctx *parent, const char *path, int err, int sys,
 		               strerror(sys));
 	}
 	if (parent != NULL) {
-		(void)cfg_error(parent, "%s: %s", path, what);
-	} else if (errbuf != NULL && errlen > 0) {
-		(void)snprintf(errbuf, errlen, "%s: %s", path, what);
+		(void)file_error(&parent->at, "%s: %s", path, what);
+	} else {
+		(void)file_error(&whole, "%s", what);
 	}
 	return err == TERN_ENOMEM ? TERN_ENOMEM : TERN_ECONFIG;
 }
@@ -173,7 +151,7 @@ static int
 load_file(const struct cfg_ctx *parent, struct config *c, const char *path,
           int depth, char *errbuf, size_t errlen)
 {
-	struct cfg_ctx x = {c, path, 0, depth, NULL, errbuf, errlen};
+	struct cfg_ctx x = {c, {path, 0, errbuf, errlen}, depth, NULL};
 	struct buf b;
 	int err, sys = 0;
 
@@ -182,7 +160,7 @@ load_file(const struct cfg_ctx *parent, struct config *c, const char *path,
 	if (err == 0) {
 		err = cfg_parse_text(&x, (const char *)b.p, b.len);
 	} else {
-		err = file_error(parent, path, err, sys, errbuf, errlen);
+		err = read_error(parent, path, err, sys, errbuf, errlen);
 	}
 	buf_fini(&b);
 	return err;
@@ -318,7 +296,7 @@ include_one(const struct cfg_ctx *x, const char *dir, const char *name)
 	}
 	/* Bounded recursion: cfg_include_dir() stops at
 	 * CONFIG_INCLUDE_MAX_DEPTH. */
-	err = load_file(x, x->c, path, x->depth + 1, x->err, x->errlen);
+	err = load_file(x, x->c, path, x->depth + 1, x->at.err, x->at.errlen);
 	tern_free(path);
 	return err;
 }
@@ -330,14 +308,16 @@ cfg_include_dir(const struct cfg_ctx *x, const char *dir)
 	int err, sys = 0;
 
 	if (x->depth >= CONFIG_INCLUDE_MAX_DEPTH) {
-		return cfg_error(x, "include_dir: nested more than %d deep",
-		                 CONFIG_INCLUDE_MAX_DEPTH);
+		return file_error(&x->at,
+		                  "include_dir: nested more than %d deep",
+		                  CONFIG_INCLUDE_MAX_DEPTH);
 	}
 	err = list_conf_files(dir, &l, &sys);
 	if (err == TERN_ENOMEM) {
 		err = cfg_nomem(x);
 	} else if (err != 0) {
-		err = cfg_error(x, "include_dir %s: %s", dir, strerror(sys));
+		err = file_error(&x->at, "include_dir %s: %s", dir,
+		                 strerror(sys));
 	}
 	for (size_t i = 0; err == 0 && i < l.n; i++) {
 		err = include_one(x, dir, l.v[i]);
@@ -359,7 +339,7 @@ int
 config_parse(struct config *c, const char *text, size_t len, const char *name,
              char *err, size_t errlen)
 {
-	struct cfg_ctx x = {c, name, 0, 0, NULL, err, errlen};
+	struct cfg_ctx x = {c, {name, 0, err, errlen}, 0, NULL};
 
 	if (err != NULL && errlen > 0) {
 		err[0] = '\0';

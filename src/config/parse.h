@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "base/file.h"
 #include "config.h"
 
 /* Nesting limit for include_dir (the main file is depth 0). */
@@ -23,25 +24,13 @@
 /* One file being read. */
 struct cfg_ctx {
 	struct config *c;
-	const char *file; /* name used in messages */
-	int line;         /* current line, 1-based */
-	int depth;        /* include depth, 0 = main file */
+	struct file_pos at; /* file and line messages name; where they go */
+	int depth;          /* include depth, 0 = main file */
 	/* The listener that per-listener directives apply to. NULL until a
 	 * `listener` line in this file: as in mosquitto, each file starts
 	 * out configuring the default listener. */
 	struct config_listener *cur;
-	char *err;
-	size_t errlen;
 };
-
-#if defined(__GNUC__)
-#define CFG_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define CFG_PRINTF(a, b)
-#endif
-
-/* cfg_error() - "FILE:LINE: " + message into x->err; returns TERN_ECONFIG. */
-CFG_PRINTF(2, 3) int cfg_error(const struct cfg_ctx *x, const char *fmt, ...);
 
 /* cfg_nomem() - the out-of-memory message; returns TERN_ENOMEM. */
 int cfg_nomem(const struct cfg_ctx *x);
@@ -50,7 +39,7 @@ int cfg_nomem(const struct cfg_ctx *x);
  * cfg_warn() - append "FILE:LINE: message\n" to c->warnings, for problems
  * that do not stop the broker. 0 or TERN_ENOMEM (message in x->err).
  */
-CFG_PRINTF(2, 3) int cfg_warn(const struct cfg_ctx *x, const char *fmt, ...);
+FILE_PRINTF(2, 3) int cfg_warn(const struct cfg_ctx *x, const char *fmt, ...);
 
 /*
  * cfg_parse_text() - apply every line of @text (@len bytes) in the file
