@@ -126,35 +126,32 @@ foreach(t ${TERN_CLIENT_TESTS})
   set_tests_properties(client_${tname} PROPERTIES TIMEOUT 120 LABELS unit)
 endforeach()
 
-# Interop suite: tern and libtern against a real broker (mosquitto by
-# default; TERN_TEST_BROKER_CMD picks another, e.g. ternd).
+# Interop suites, each run twice: against Debian's mosquitto and against
+# this build's ternd (tests/brokers.py starts the broker that
+# TERN_TEST_BROKER names). The client suite: tern and libtern; tests that
+# need MQTT 5 are skipped against ternd (with that reason) until the
+# broker serves it. The bench suite: tern bench's accounting.
+set(TERN_ON_MOSQUITTO "TERN_BIN=${CMAKE_BINARY_DIR}/tern;TERN_TEST_BROKER=mosquitto")
+set(TERN_ON_TERND "TERN_BIN=${CMAKE_BINARY_DIR}/tern;TERN_TEST_BROKER=ternd;TERND=$<TARGET_FILE:ternd>")
 if(EXISTS ${CMAKE_SOURCE_DIR}/tests/client)
-  add_test(NAME client_interop
-    COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider
-      --rootdir=${CMAKE_SOURCE_DIR}/tests/client
-      --confcutdir=${CMAKE_SOURCE_DIR}/tests/client
-      ${CMAKE_SOURCE_DIR}/tests/client)
+  set(TERN_CLIENT_PYTEST /usr/bin/python3 -m pytest -q -p no:cacheprovider
+    --rootdir=${CMAKE_SOURCE_DIR}/tests/client
+    --confcutdir=${CMAKE_SOURCE_DIR}/tests/client
+    ${CMAKE_SOURCE_DIR}/tests/client)
+  set(TERN_EXAMPLES_ENV "TERN_EXAMPLES=${CMAKE_BINARY_DIR}/examples")
+  add_test(NAME client_interop COMMAND ${TERN_CLIENT_PYTEST})
   set_tests_properties(client_interop PROPERTIES TIMEOUT 900
     LABELS interop
-    ENVIRONMENT
-    "TERN_BIN=${CMAKE_BINARY_DIR}/tern;TERN_EXAMPLES=${CMAKE_BINARY_DIR}/examples")
-  # The same suite against this build's ternd. Tests that need MQTT 5 are
-  # skipped (with that reason) until the broker serves it.
+    ENVIRONMENT "${TERN_ON_MOSQUITTO};${TERN_EXAMPLES_ENV}")
   if(TARGET ternd)
-    add_test(NAME client_interop_ternd
-      COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider
-        --rootdir=${CMAKE_SOURCE_DIR}/tests/client
-        --confcutdir=${CMAKE_SOURCE_DIR}/tests/client
-        ${CMAKE_SOURCE_DIR}/tests/client)
+    add_test(NAME client_interop_ternd COMMAND ${TERN_CLIENT_PYTEST})
     set_tests_properties(client_interop_ternd PROPERTIES TIMEOUT 900
       LABELS interop
       ENVIRONMENT
-      "TERN_BIN=${CMAKE_BINARY_DIR}/tern;TERN_EXAMPLES=${CMAKE_BINARY_DIR}/examples;TERN_TEST_BROKER_CMD=$<TARGET_FILE:ternd>;TERN_TEST_BROKER_MQTT5=0")
+      "${TERN_ON_TERND};${TERN_EXAMPLES_ENV};TERN_TEST_BROKER_MQTT5=0")
   endif()
 endif()
 
-# tern bench against a real broker: TERN_TEST_BROKER_CMD (mosquitto by
-# default), and again against the ternd of this build.
 if(EXISTS ${CMAKE_SOURCE_DIR}/tests/bench)
   set(TERN_BENCH_PYTEST /usr/bin/python3 -m pytest -q -p no:cacheprovider
     --rootdir=${CMAKE_SOURCE_DIR}/tests/bench
@@ -162,12 +159,11 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/bench)
     ${CMAKE_SOURCE_DIR}/tests/bench)
   add_test(NAME bench_interop COMMAND ${TERN_BENCH_PYTEST})
   set_tests_properties(bench_interop PROPERTIES TIMEOUT 300
-    LABELS interop ENVIRONMENT "TERN_BIN=${CMAKE_BINARY_DIR}/tern")
+    LABELS interop ENVIRONMENT "${TERN_ON_MOSQUITTO}")
   if(TARGET ternd)
     add_test(NAME bench_interop_ternd COMMAND ${TERN_BENCH_PYTEST})
     set_tests_properties(bench_interop_ternd PROPERTIES TIMEOUT 300
-      LABELS interop ENVIRONMENT
-      "TERN_BIN=${CMAKE_BINARY_DIR}/tern;TERN_TEST_BROKER_CMD=$<TARGET_FILE:ternd>")
+      LABELS interop ENVIRONMENT "${TERN_ON_TERND}")
   endif()
 endif()
 

@@ -1,28 +1,27 @@
 """Fixtures for the `tern bench` suite: a broker per test on a free
-loopback port, a runner for the bench, and an independent paho subscriber
-to check the bench's counts against.
+loopback port (tests/brokers.py: TERN_TEST_BROKER, TERND and
+TERN_TEST_BROKER_CMD choose it), a runner for the bench, and an
+independent paho subscriber to check the bench's counts against.
 
 Environment:
-  TERN_TEST_BROKER_CMD  broker command (default "mosquitto"). It is run
-                        with "-c <conf>" appended, unless it contains
-                        "{conf}" or "{port}", which are substituted. The
-                        config is mosquitto.conf syntax (ternd reads it).
   TERN_BIN              the tern binary (default build/tern)
 """
 import json
 import os
-import shlex
-import socket
 import subprocess
+import sys
 import threading
 import time
 
 import paho.mqtt.client as mqtt
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-BROKER_CMD = os.environ.get("TERN_TEST_BROKER_CMD", "mosquitto")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+from brokers import (ROOT, broker_args,  # noqa: E402,F401
+                     broker_factory, free_port)
+
 TERN = os.environ.get("TERN_BIN", os.path.join(ROOT, "build", "tern"))
 
 # What the delivery tests need of any broker: queues that do not drop a
@@ -33,82 +32,10 @@ TERN = os.environ.get("TERN_BIN", os.path.join(ROOT, "build", "tern"))
 ROOMY = ["max_queued_messages 1000000", "max_inflight_messages 0"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=10.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-class Broker:
-    """A broker process listening on 127.0.0.1:port."""
-
-    def __init__(self, tmpdir, conf=()):
-        self.port = free_port()
-        self.tmpdir = str(tmpdir)
-        self.conf = os.path.join(self.tmpdir, "broker-%d.conf" % self.port)
-        lines = ["listener %d 127.0.0.1" % self.port,
-                 "allow_anonymous true"] + list(conf)
-        with open(self.conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        self.log_path = os.path.join(self.tmpdir, "broker-%d.log" % self.port)
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.command(), stdout=self.log,
-                                     stderr=subprocess.STDOUT,
-                                     cwd=self.tmpdir)
-        if not wait_port(self.port):
-            self.stop()
-            raise RuntimeError("broker did not start:\n" + self.read_log())
-
-    def command(self):
-        if "{conf}" in BROKER_CMD or "{port}" in BROKER_CMD:
-            return shlex.split(BROKER_CMD.format(conf=self.conf,
-                                                 port=self.port))
-        return shlex.split(BROKER_CMD) + ["-c", self.conf]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if not self.log.closed:
-            self.log.close()
-
-    def read_log(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-
-@pytest.fixture
-def broker_factory(tmp_path):
-    started = []
-
-    def make(conf=ROOMY):
-        b = Broker(tmp_path, conf)
-        started.append(b)
-        return b
-
-    yield make
-    for b in started:
-        b.stop()
-
-
 @pytest.fixture
 def broker(broker_factory):
-    return broker_factory()
+    """A broker with ROOMY queues."""
+    return broker_factory(ROOMY)
 
 
 @pytest.fixture

@@ -1,12 +1,9 @@
 """Fixtures for the client interop suite: a broker per test on a free
-loopback port, and helpers to run `tern`, the examples and mosquitto's
-clients against it.
+loopback port (tests/brokers.py: TERN_TEST_BROKER, TERND and
+TERN_TEST_BROKER_CMD choose it), and helpers to run `tern`, the examples
+and mosquitto's clients against it.
 
 Environment:
-  TERN_TEST_BROKER_CMD  broker command (default "mosquitto"). It is run
-                        with "-c <conf>" appended, unless it contains
-                        "{conf}" or "{port}", which are substituted. The
-                        config is mosquitto.conf syntax (ternd reads it).
   TERN_BIN              the tern binary (default build/tern)
   TERN_EXAMPLES         directory of the built examples (build/examples)
   TERN_TEST_BROKER_MQTT5  "0" when the broker under test does not serve
@@ -16,19 +13,21 @@ Environment:
 """
 import os
 import queue
-import shlex
 import shutil
-import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-BROKER_CMD = os.environ.get("TERN_TEST_BROKER_CMD", "mosquitto")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+from brokers import (ROOT, broker, broker_args,  # noqa: E402,F401
+                     broker_factory, free_port)
+
 TERN = os.environ.get("TERN_BIN", os.path.join(ROOT, "build", "tern"))
 EXAMPLES = os.environ.get("TERN_EXAMPLES",
                           os.path.join(ROOT, "build", "examples"))
@@ -36,89 +35,6 @@ MOSQ_PUB = shutil.which("mosquitto_pub") or "/usr/bin/mosquitto_pub"
 MOSQ_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
 MOSQ_RR = shutil.which("mosquitto_rr") or "/usr/bin/mosquitto_rr"
 MOSQ_PASSWD = shutil.which("mosquitto_passwd")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=10.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-class Broker:
-    """A broker process listening on 127.0.0.1:port."""
-
-    def __init__(self, tmpdir, conf=(), port=None):
-        self.port = port or free_port()
-        self.tmpdir = str(tmpdir)
-        self.conf = os.path.join(self.tmpdir, "broker-%d.conf" % self.port)
-        lines = ["listener %d 127.0.0.1" % self.port]
-        if not any(l.startswith("allow_anonymous") for l in conf):
-            lines.append("allow_anonymous true")
-        lines += list(conf)
-        with open(self.conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        self.log_path = os.path.join(self.tmpdir, "broker-%d.log" % self.port)
-        self.proc = None
-        self.start()
-
-    def command(self):
-        if "{conf}" in BROKER_CMD or "{port}" in BROKER_CMD:
-            cmd = BROKER_CMD.format(conf=self.conf, port=self.port)
-            return shlex.split(cmd)
-        return shlex.split(BROKER_CMD) + ["-c", self.conf]
-
-    def start(self):
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.command(), stdout=self.log,
-                                     stderr=subprocess.STDOUT,
-                                     cwd=self.tmpdir)
-        if not wait_port(self.port):
-            self.stop()
-            raise RuntimeError("broker did not start:\n" + self.read_log())
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-    def read_log(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-
-@pytest.fixture
-def broker_factory(tmp_path):
-    started = []
-
-    def make(conf=(), port=None):
-        b = Broker(tmp_path, conf, port)
-        started.append(b)
-        return b
-
-    yield make
-    for b in started:
-        b.stop()
-
-
-@pytest.fixture
-def broker(broker_factory):
-    return broker_factory()
 
 
 RUNNING = []

@@ -20,8 +20,8 @@ import uuid
 import paho.mqtt.client as mqtt
 
 import mqttraw
+from brokers import BROKER_KIND
 
-BROKER_KIND = os.environ.get("TERN_TEST_BROKER", "ternd")
 MQTTv31 = mqtt.MQTTv31
 MQTTv311 = mqtt.MQTTv311
 PROTOCOLS = [MQTTv31, MQTTv311]
