@@ -194,8 +194,8 @@ struct tern_options {
 	const char *bind_address; /* local address to bind, or NULL */
 	int version;              /* enum tern_version; TERN_MQTT311 */
 	/*
-	 * NULL or "": let the server assign one (3.1.1 with clean session,
-	 * and 5); for 3.1, which needs one, libtern makes a random id.
+	 * NULL or "": let the server assign one (3.1.1 with clean session
+	 * only, and 5); for 3.1, which needs one, libtern makes a random id.
 	 */
 	const char *client_id;
 	bool clean;         /* Clean Session (3.x) / Clean Start (5); true */
@@ -318,8 +318,8 @@ struct tern_callbacks {
 /*
  * tern_client_new() - a client with options @o (copied). Nothing is sent
  * until a connect call. Returns 0 and sets *out, or TERN_EINVAL (bad
- * option: version, will QoS, a property not allowed in CONNECT or will),
- * or TERN_ENOMEM.
+ * option: version, will QoS, a property not allowed in CONNECT or will,
+ * 3.1.1 without a client id and without clean session), or TERN_ENOMEM.
  */
 int tern_client_new(const struct tern_options *o, struct tern_client **out);
 

@@ -194,6 +194,12 @@ check_options(const struct tern_options *o)
 	if (o->client_id != NULL && strlen(o->client_id) > 0xffff) {
 		return TERN_EINVAL;
 	}
+	/* [MQTT-3.1.3-7]: a 3.1.1 client without an id must ask for a clean
+	 * session (3.1 gets a random id, 5 an assigned one). */
+	if (o->version == TERN_MQTT311 && !o->clean &&
+	    (o->client_id == NULL || o->client_id[0] == '\0')) {
+		return TERN_EINVAL;
+	}
 	return check_will(o);
 }
 

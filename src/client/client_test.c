@@ -600,6 +600,12 @@ test_bad_options(void)
 	o.password = "p"; /* [MQTT-3.1.2-22] */
 	T_CHECK_INT(tern_client_new(&o, &c), TERN_EINVAL);
 	base_opts(&o, TERN_MQTT311);
+	o.client_id = ""; /* [MQTT-3.1.3-7]: no id needs a clean session */
+	o.clean = false;
+	T_CHECK_INT(tern_client_new(&o, &c), TERN_EINVAL);
+	o.client_id = NULL;
+	T_CHECK_INT(tern_client_new(&o, &c), TERN_EINVAL);
+	base_opts(&o, TERN_MQTT311);
 	o.will_topic = "w/#";
 	T_CHECK_INT(tern_client_new(&o, &c), TERN_EINVAL);
 	o.will_topic = "w";
