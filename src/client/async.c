@@ -96,6 +96,16 @@ check_topic(const struct tern_client *c, const char *topic,
 	return 0;
 }
 
+/* topic_alias_of() - the Topic Alias in @props, or 0 for none. */
+static uint16_t
+topic_alias_of(const struct tern_props *props)
+{
+	const struct tern_prop *e =
+	        tern_props_find(props, TERN_PROP_TOPIC_ALIAS, NULL);
+
+	return e != NULL ? (uint16_t)e->num : 0;
+}
+
 static int
 check_publish(const struct tern_client *c, const struct tern_pub *m)
 {
@@ -107,8 +117,10 @@ check_publish(const struct tern_client *c, const struct tern_pub *m)
 	if (m->qos < 0 || m->qos > 2 || (m->payload == NULL && m->len != 0)) {
 		return TERN_EINVAL;
 	}
+	/* What the server allows; a queued message is checked as it leaves. */
 	if (c->state == CS_CONNECTED &&
-	    (m->qos > c->max_qos || (m->retain && !c->retain_available))) {
+	    (m->qos > c->max_qos || (m->retain && !c->retain_available) ||
+	     topic_alias_of(&m->props) > c->topic_alias_max_out)) {
 		return TERN_EINVAL;
 	}
 	if (c->state == CS_IDLE || (m->qos == 0 && c->state != CS_CONNECTED)) {
@@ -119,7 +131,8 @@ check_publish(const struct tern_client *c, const struct tern_pub *m)
 
 /* queue_qos12() - encode into a struct out_msg and queue it. */
 static int
-queue_qos12(struct tern_client *c, const struct mqtt_packet *p)
+queue_qos12(struct tern_client *c, const struct mqtt_packet *p,
+            uint16_t topic_alias)
 {
 	size_t n = codec_size(p, c->ver);
 	struct out_msg *m;
@@ -139,6 +152,7 @@ queue_qos12(struct tern_client *c, const struct mqtt_packet *p)
 	w = wr_make(m->pkt, n);
 	codec_write(&w, p, c->ver);
 	m->pid = p->u.publish.pid;
+	m->topic_alias = topic_alias;
 	m->qos = p->u.publish.qos;
 	m->state = OUT_QUEUED;
 	m->len = n;
@@ -149,7 +163,7 @@ queue_qos12(struct tern_client *c, const struct mqtt_packet *p)
 
 /* send_publish() - QoS 0 goes out now; QoS 1/2 gets an id and a queue. */
 static int
-send_publish(struct tern_client *c, struct mqtt_packet *p)
+send_publish(struct tern_client *c, struct mqtt_packet *p, uint16_t topic_alias)
 {
 	uint16_t *pid = &p->u.publish.pid;
 	int err;
@@ -161,7 +175,7 @@ send_publish(struct tern_client *c, struct mqtt_packet *p)
 	if (err != 0) {
 		return err;
 	}
-	err = queue_qos12(c, p);
+	err = queue_qos12(c, p, topic_alias);
 	if (err != 0) {
 		client_pid_free(c, *pid);
 	}
@@ -190,7 +204,7 @@ publish_locked(struct tern_client *c, const struct tern_pub *m, uint16_t *mid)
 	pub->topic = span_str(m->topic);
 	pub->payload = span_make(m->payload, m->len);
 	pub->props.verbatim = praw;
-	err = send_publish(c, &p);
+	err = send_publish(c, &p, topic_alias_of(&m->props));
 	tern_free((void *)praw.p);
 	if (err == 0 && mid != NULL) {
 		*mid = pub->pid;

@@ -49,6 +49,7 @@ enum out_state {
 struct out_msg {
 	struct list link;
 	uint16_t pid;
+	uint16_t topic_alias; /* its Topic Alias property, 0 = none */
 	uint8_t qos;
 	uint8_t state; /* enum out_state */
 	size_t len;
@@ -153,6 +154,7 @@ struct tern_client {
 	uint16_t recv_max_out;   /* server's Receive Maximum */
 	uint32_t max_packet_out; /* server's Maximum Packet Size, 0 none */
 	uint8_t max_qos;
+	uint16_t topic_alias_max_out; /* server's Topic Alias Maximum */
 	bool retain_available;
 	uint16_t keepalive; /* in effect (Server Keep Alive wins) */
 	char *assigned_id;

@@ -489,6 +489,52 @@ test_topic_alias_in(void)
 	close(peer);
 }
 
+/*
+ * [MQTT-3.2.2-17]: no Topic Alias over the server's Topic Alias Maximum;
+ * [MQTT-3.2.2-18]: none at all when its CONNACK does not give one.
+ */
+static void
+test_topic_alias_out(void)
+{
+	struct tern_prop ap[] = {{.id = TERN_PROP_TOPIC_ALIAS, .num = 2}};
+	struct tern_pub m = {"t", "x", 1, 1, false, {ap, 1}};
+	struct tern_options o;
+	struct tern_client *c;
+	struct seen s;
+	int peer;
+
+	base_opts(&o, TERN_MQTT5);
+	c = peer_start(&o, &peer);
+	T_CHECK(c != NULL);
+	seen_install(c, &s);
+	PEER_EXPECT(peer, CONNECT_V5);
+	/* Queued before the CONNACK; refused when it allows no alias. */
+	T_CHECK_INT(tern_publish_async(c, &m, NULL), 0);
+	PEER_SEND(peer, CONNACK_V5);
+	T_CHECK_INT(step(c), 0);
+	T_CHECK_INT(s.publishes, 1);
+	T_CHECK_INT(s.pub_err[0], TERN_EINVAL);
+	m.qos = 0;
+	T_CHECK_INT(tern_publish_async(c, &m, NULL), TERN_EINVAL);
+	PEER_SILENT(peer);
+	/* The next connection allows aliases 1 and 2. */
+	close(peer);
+	T_CHECK_INT(step(c), TERN_ECLOSED);
+	peer = peer_reattach(c);
+	T_CHECK(peer >= 0);
+	PEER_EXPECT(peer, CONNECT_V5);
+	PEER_SEND(peer, 0x20, 0x06, 0x00, 0x00, 0x03, 0x22, 0x00, 0x02);
+	T_CHECK_INT(step(c), 0);
+	T_CHECK_INT(tern_publish_async(c, &m, NULL), 0);
+	PEER_EXPECT(peer, 0x30, 0x08, 0x00, 0x01, 't', 0x03, 0x23, 0x00, 0x02,
+	            'x');
+	ap[0].num = 3;
+	T_CHECK_INT(tern_publish_async(c, &m, NULL), TERN_EINVAL);
+	PEER_SILENT(peer);
+	tern_client_free(c);
+	close(peer);
+}
+
 static void
 test_server_disconnect_v5(void)
 {
@@ -639,6 +685,7 @@ T_MAIN(T_CASE(test_connect_v311), T_CASE(test_connect_v31_user_password),
        T_CASE(test_receive_qos1), T_CASE(test_receive_qos2_once),
        T_CASE(test_subscribe_unsubscribe_v311),
        T_CASE(test_subscribe_v5_options), T_CASE(test_topic_alias_in),
-       T_CASE(test_server_disconnect_v5), T_CASE(test_malformed_input),
-       T_CASE(test_peer_closes), T_CASE(test_nothing_after_disconnect),
-       T_CASE(test_bad_options), T_CASE(test_blocking_call_in_callback))
+       T_CASE(test_topic_alias_out), T_CASE(test_server_disconnect_v5),
+       T_CASE(test_malformed_input), T_CASE(test_peer_closes),
+       T_CASE(test_nothing_after_disconnect), T_CASE(test_bad_options),
+       T_CASE(test_blocking_call_in_callback))

@@ -76,6 +76,10 @@ apply_connack(struct tern_client *c, const struct mqtt_connack *k)
 	                            ? pr->max_packet_size
 	                            : 0;
 	c->max_qos = mqtt_props_has(pr, MQTT_PROP_MAX_QOS) ? pr->max_qos : 2;
+	/* [MQTT-3.2.2-17], [MQTT-3.2.2-18]: absent means no alias at all. */
+	c->topic_alias_max_out = mqtt_props_has(pr, MQTT_PROP_TOPIC_ALIAS_MAX)
+	                                 ? pr->topic_alias_max
+	                                 : 0;
 	c->retain_available = !mqtt_props_has(pr, MQTT_PROP_RETAIN_AVAILABLE) ||
 	                      pr->retain_available != 0;
 	c->keepalive = mqtt_props_has(pr, MQTT_PROP_SERVER_KEEP_ALIVE)

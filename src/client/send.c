@@ -219,7 +219,8 @@ can_send(const struct tern_client *c, const struct out_msg *m)
 	if (c->max_packet_out != 0 && m->len > c->max_packet_out) {
 		return TERN_ETOOBIG;
 	}
-	if (m->qos > c->max_qos || ((m->pkt[0] & 1) && !c->retain_available)) {
+	if (m->qos > c->max_qos || ((m->pkt[0] & 1) && !c->retain_available) ||
+	    m->topic_alias > c->topic_alias_max_out) {
 		return TERN_EINVAL;
 	}
 	return 0;
