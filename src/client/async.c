@@ -251,27 +251,51 @@ check_filter(const struct tern_client *c, const struct tern_sub *s)
 	return 0;
 }
 
-/* queue_req() - send an encoded SUBSCRIBE/UNSUBSCRIBE and remember it. */
+/*
+ * send_request() - give @p, a SUBSCRIBE or UNSUBSCRIBE of @count entries,
+ * a packet identifier (written to *@pid, the packet's own field), send it
+ * and remember it until its acknowledgement. *@mid (may be NULL) is set
+ * to the identifier on success.
+ */
 static int
-queue_req(struct tern_client *c, struct mqtt_packet *p, uint16_t pid,
-          size_t count)
+send_request(struct tern_client *c, struct mqtt_packet *p, uint16_t *pid,
+             size_t count, uint16_t *mid)
 {
-	struct out_req *r = tern_malloc(sizeof(*r));
-	int err;
+	struct out_req *r;
+	int err = client_pid_alloc(c, pid);
 
-	if (r == NULL) {
-		return TERN_ENOMEM;
-	}
-	err = client_send_packet(c, p);
 	if (err != 0) {
-		tern_free(r);
 		return err;
 	}
-	r->pid = pid;
+	r = tern_malloc(sizeof(*r));
+	err = r == NULL ? TERN_ENOMEM : client_send_packet(c, p);
+	if (err != 0) {
+		tern_free(r);
+		client_pid_free(c, *pid);
+		return err;
+	}
+	r->pid = *pid;
 	r->type = p->type;
 	r->count = count;
 	list_insert_tail(&c->reqs, &r->link);
+	if (mid != NULL) {
+		*mid = *pid;
+	}
 	return 0;
+}
+
+/*
+ * request_props() - a SUBSCRIBE or UNSUBSCRIBE may go out only while
+ * connected; @props checked for it and encoded into *@praw (caller frees).
+ */
+static int
+request_props(struct tern_client *c, const struct tern_props *props,
+              unsigned where, struct span *praw)
+{
+	if (c->state != CS_CONNECTED) {
+		return TERN_ECLOSED;
+	}
+	return encode_props(c, props, where, praw);
 }
 
 static int
@@ -297,17 +321,8 @@ subscribe_locked(struct tern_client *c, const struct tern_sub *subs, size_t n,
 	p.u.subscribe.count = n;
 	p.u.subscribe.entries = e;
 	p.u.subscribe.props.verbatim = praw;
-	err = client_pid_alloc(c, &p.u.subscribe.pid);
-	if (err == 0) {
-		err = queue_req(c, &p, p.u.subscribe.pid, n);
-		if (err != 0) {
-			client_pid_free(c, p.u.subscribe.pid);
-		}
-	}
+	err = send_request(c, &p, &p.u.subscribe.pid, n, mid);
 	tern_free(e);
-	if (err == 0 && mid != NULL) {
-		*mid = p.u.subscribe.pid;
-	}
 	return err;
 }
 
@@ -322,11 +337,8 @@ tern_subscribe_async(struct tern_client *c, const struct tern_sub *subs,
 	for (size_t i = 0; err == 0 && i < n; i++) {
 		err = check_filter(c, &subs[i]);
 	}
-	if (err == 0 && c->state != CS_CONNECTED) {
-		err = TERN_ECLOSED;
-	}
 	if (err == 0) {
-		err = encode_props(c, props, MQTT_SUBSCRIBE, &praw);
+		err = request_props(c, props, MQTT_SUBSCRIBE, &praw);
 	}
 	if (err == 0) {
 		err = subscribe_locked(c, subs, n, praw, mid);
@@ -358,17 +370,8 @@ unsubscribe_locked(struct tern_client *c, const char *const *filters, size_t n,
 	p.u.unsubscribe.count = n;
 	p.u.unsubscribe.filters = f;
 	p.u.unsubscribe.props.verbatim = praw;
-	err = client_pid_alloc(c, &p.u.unsubscribe.pid);
-	if (err == 0) {
-		err = queue_req(c, &p, p.u.unsubscribe.pid, n);
-		if (err != 0) {
-			client_pid_free(c, p.u.unsubscribe.pid);
-		}
-	}
+	err = send_request(c, &p, &p.u.unsubscribe.pid, n, mid);
 	tern_free(f);
-	if (err == 0 && mid != NULL) {
-		*mid = p.u.unsubscribe.pid;
-	}
 	return err;
 }
 
@@ -385,11 +388,8 @@ tern_unsubscribe_async(struct tern_client *c, const char *const *filters,
 
 		err = check_filter(c, &s);
 	}
-	if (err == 0 && c->state != CS_CONNECTED) {
-		err = TERN_ECLOSED;
-	}
 	if (err == 0) {
-		err = encode_props(c, props, MQTT_UNSUBSCRIBE, &praw);
+		err = request_props(c, props, MQTT_UNSUBSCRIBE, &praw);
 	}
 	if (err == 0) {
 		err = unsubscribe_locked(c, filters, n, praw, mid);

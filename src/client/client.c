@@ -394,10 +394,7 @@ tern_client_free(struct tern_client *c)
 	free_list(&c->inflight, offsetof(struct out_msg, link));
 	free_list(&c->queued, offsetof(struct out_msg, link));
 	free_list(&c->reqs, offsetof(struct out_req, link));
-	for (size_t i = 0; c->topic_alias != NULL && i < c->conf.topic_alias_in;
-	     i++) {
-		tern_free(c->topic_alias[i]);
-	}
+	client_aliases_clear(c);
 	tern_free(c->topic_alias);
 	if (c->ai_list != NULL) {
 		freeaddrinfo(c->ai_list);

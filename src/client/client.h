@@ -220,6 +220,8 @@ void client_send_pump(struct tern_client *c);
 void client_send_resume(struct tern_client *c);
 int client_pid_alloc(struct tern_client *c, uint16_t *out);
 void client_pid_free(struct tern_client *c, uint16_t pid);
+/* client_type_name() - "PUBLISH"... for packet type @type, for traces. */
+const char *client_type_name(uint8_t type);
 void client_log(struct tern_client *c, const char *fmt, ...)
 #if defined(__GNUC__)
         __attribute__((format(printf, 2, 3)))
@@ -229,6 +231,8 @@ void client_log(struct tern_client *c, const char *fmt, ...)
 /* Receiving (recv.c). */
 int client_recv_packet(struct tern_client *c, const struct mqtt_fixed *fh,
                        struct span body);
+/* client_aliases_clear() - forget the server's topic aliases. */
+void client_aliases_clear(struct tern_client *c);
 
 /* Flow completion (flow.c). */
 void client_flow_publish_done(struct tern_client *c, struct out_msg *m, int err,
@@ -245,6 +249,14 @@ void client_flow_req_done(struct tern_client *c, struct out_req *r, int err,
 void client_flow_conn_lost(struct tern_client *c, int err, bool final);
 
 /* Properties (props.c). */
+/* The most properties of one received packet that a callback sees. */
+#define CLIENT_PROPS_SHOWN 32
+/*
+ * client_props_view() - the validated block @raw as a list in the caller's
+ * @v[CLIENT_PROPS_SHOWN]; pointers go into @raw. Empty when @raw holds
+ * more properties than that.
+ */
+struct tern_props client_props_view(struct span raw, struct tern_prop *v);
 /*
  * client_props_size() - bytes of @p on the wire, after checking that each
  * property may appear in @where (an enum mqtt_type, or 0 for a will) and

@@ -181,7 +181,9 @@ try_addr(struct tern_client *c, const struct addrinfo *ai)
 	(void)snprintf(what, sizeof what, "connect to %s", where);
 	set_detail(c, what, e);
 	close_fd(c);
-	return errno_to_err(e) == TERN_EAGAIN ? TERN_EIO : errno_to_err(e);
+	err = errno_to_err(e);
+	/* EAGAIN from connect() (no free local port) is a failure here. */
+	return err == TERN_EAGAIN ? TERN_EIO : err;
 }
 
 /* tcp_ready() - the TCP connection is up: send CONNECT. */
@@ -495,17 +497,19 @@ run_timers(struct tern_client *c, uint64_t now)
 	}
 }
 
-/* lost_disconnect_props() - the server's DISCONNECT properties, if any. */
+/*
+ * call_disconnect() - tell the application the connection ended, with the
+ * properties of the server's DISCONNECT if one came.
+ */
 static void
 call_disconnect(struct tern_client *c, int err, int reason)
 {
-	struct tern_prop v[32];
+	struct tern_prop v[CLIENT_PROPS_SHOWN];
 	struct tern_props props = {v, 0};
-	struct span raw = span_make(c->disc_raw, c->disc_raw_len);
 
-	if (c->disc_raw != NULL && client_props_count(raw) <= 32) {
-		props.n = client_props_count(raw);
-		client_props_parse(raw, v);
+	if (c->disc_raw != NULL) {
+		props = client_props_view(
+		        span_make(c->disc_raw, c->disc_raw_len), v);
 	}
 	if (c->cb.on_disconnect != NULL) {
 		c->in_cb++;
@@ -614,12 +618,6 @@ client_events(const struct tern_client *c)
 	return (short)POLLIN;
 }
 
-static uint64_t
-min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
 uint64_t
 client_deadline(const struct tern_client *c)
 {
@@ -639,7 +637,7 @@ client_deadline(const struct tern_client *c)
 		return c->ping_sent_ms != 0 ? c->ping_sent_ms + ka
 		                            : c->last_out_ms + ka;
 	case CS_CLOSING:
-		return min_u64(c->close_deadline, UINT64_MAX);
+		return c->close_deadline;
 	case CS_RECONNECT:
 		return c->reconnect_at;
 	default:

@@ -93,12 +93,7 @@ client_flow_conn_lost(struct tern_client *c, int err, bool final)
 		                     err, NULL, 0, NULL);
 	}
 	/* [MQTT-3.3.2-7]: topic aliases end with the connection. */
-	if (c->topic_alias != NULL) {
-		for (size_t i = 0; i < c->conf.topic_alias_in; i++) {
-			tern_free(c->topic_alias[i]);
-			c->topic_alias[i] = NULL;
-		}
-	}
+	client_aliases_clear(c);
 	if (!final) {
 		return;
 	}

@@ -232,3 +232,16 @@ client_props_parse(struct span raw, struct tern_prop *v)
 		i++;
 	}
 }
+
+struct tern_props
+client_props_view(struct span raw, struct tern_prop *v)
+{
+	struct tern_props p = {v, 0};
+	size_t n = client_props_count(raw);
+
+	if (raw.len > 0 && n <= CLIENT_PROPS_SHOWN) {
+		p.n = n;
+		client_props_parse(raw, v);
+	}
+	return p;
+}

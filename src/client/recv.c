@@ -13,25 +13,6 @@
 #include "../base/clock.h"
 #include "client.h"
 
-static const char *const in_names[] = {
-        "RESERVED",  "CONNECT",  "CONNACK",     "PUBLISH",
-        "PUBACK",    "PUBREC",   "PUBREL",      "PUBCOMP",
-        "SUBSCRIBE", "SUBACK",   "UNSUBSCRIBE", "UNSUBACK",
-        "PINGREQ",   "PINGRESP", "DISCONNECT",  "AUTH"};
-
-/* to_props() - a property block as a list, in caller storage @v[cap]. */
-static struct tern_props
-to_props(struct span raw, struct tern_prop *v, size_t cap)
-{
-	struct tern_props p = {v, 0};
-
-	if (raw.len > 0 && client_props_count(raw) <= cap) {
-		p.n = client_props_count(raw);
-		client_props_parse(raw, v);
-	}
-	return p;
-}
-
 static int
 save_connack(struct tern_client *c, const struct mqtt_connack *k)
 {
@@ -101,8 +82,8 @@ apply_connack(struct tern_client *c, const struct mqtt_connack *k)
 static void
 call_connect(struct tern_client *c, int rc, bool sp, struct span raw)
 {
-	struct tern_prop v[32];
-	struct tern_props props = to_props(raw, v, 32);
+	struct tern_prop v[CLIENT_PROPS_SHOWN];
+	struct tern_props props = client_props_view(raw, v);
 
 	if (c->cb.on_connect != NULL) {
 		c->in_cb++;
@@ -146,6 +127,16 @@ on_connack(struct tern_client *c, const struct mqtt_connack *k)
 	client_send_resume(c);
 	call_connect(c, 0, k->session_present, k->props.raw);
 	return 0;
+}
+
+void
+client_aliases_clear(struct tern_client *c)
+{
+	for (size_t i = 0; c->topic_alias != NULL && i < c->conf.topic_alias_in;
+	     i++) {
+		tern_free(c->topic_alias[i]);
+		c->topic_alias[i] = NULL;
+	}
 }
 
 /* resolve_alias() - [MQTT-3.3.2-*] topic aliases chosen by the server. */
@@ -299,8 +290,8 @@ static void
 finish_publish(struct tern_client *c, struct out_msg *m,
                const struct mqtt_ack *a)
 {
-	struct tern_prop v[32];
-	struct tern_props props = to_props(a->props.raw, v, 32);
+	struct tern_prop v[CLIENT_PROPS_SHOWN];
+	struct tern_props props = client_props_view(a->props.raw, v);
 	int err = a->rc >= 0x80 ? client_reason_err(MQTT_V5, a->rc) : 0;
 
 	client_flow_publish_done(c, m, err, a->rc, &props);
@@ -315,8 +306,8 @@ on_ack(struct tern_client *c, uint8_t type, const struct mqtt_ack *a)
 	               : type == MQTT_PUBREC ? OUT_WAIT_REC
 	                                     : OUT_WAIT_COMP;
 
-	client_log(c, "received %s (Mid: %u, RC:%u)", in_names[type], a->pid,
-	           a->rc);
+	client_log(c, "received %s (Mid: %u, RC:%u)", client_type_name(type),
+	           a->pid, a->rc);
 	if (type == MQTT_PUBREC && (m == NULL || m->state == OUT_WAIT_COMP)) {
 		/* Unknown or repeated PUBREC: answer so the server can finish.
 		 */
@@ -371,11 +362,11 @@ on_suback(struct tern_client *c, uint8_t type, const struct mqtt_suback *s)
 	struct out_req *r = find_req(
 	        c, type == MQTT_SUBACK ? MQTT_SUBSCRIBE : MQTT_UNSUBSCRIBE,
 	        s->pid);
-	struct tern_prop v[32];
-	struct tern_props props = to_props(s->props.raw, v, 32);
+	struct tern_prop v[CLIENT_PROPS_SHOWN];
+	struct tern_props props = client_props_view(s->props.raw, v);
 	uint8_t *zeros;
 
-	client_log(c, "received %s (Mid: %u)", in_names[type], s->pid);
+	client_log(c, "received %s (Mid: %u)", client_type_name(type), s->pid);
 	if (r == NULL) {
 		return 0;
 	}

@@ -16,11 +16,17 @@
 #include "../base/utf8.h"
 #include "client.h"
 
-static const char *const type_names[] = {
-        "RESERVED",  "CONNECT",  "CONNACK",     "PUBLISH",
-        "PUBACK",    "PUBREC",   "PUBREL",      "PUBCOMP",
-        "SUBSCRIBE", "SUBACK",   "UNSUBSCRIBE", "UNSUBACK",
-        "PINGREQ",   "PINGRESP", "DISCONNECT",  "AUTH"};
+const char *
+client_type_name(uint8_t type)
+{
+	static const char *const names[] = {
+	        "RESERVED",  "CONNECT",  "CONNACK",     "PUBLISH",
+	        "PUBACK",    "PUBREC",   "PUBREL",      "PUBCOMP",
+	        "SUBSCRIBE", "SUBACK",   "UNSUBSCRIBE", "UNSUBACK",
+	        "PINGREQ",   "PINGRESP", "DISCONNECT",  "AUTH"};
+
+	return names[type & 15];
+}
 
 void
 client_log(struct tern_client *c, const char *fmt, ...)
@@ -61,10 +67,11 @@ log_packet(struct tern_client *c, const struct mqtt_packet *p)
 		           (int)pub->topic.len, (const char *)pub->topic.p,
 		           pub->payload.len);
 	} else if (p->type >= MQTT_PUBACK && p->type <= MQTT_PUBCOMP) {
-		client_log(c, "sending %s (m%u, rc%u)", type_names[p->type],
-		           p->u.ack.pid, p->u.ack.rc);
+		client_log(c, "sending %s (m%u, rc%u)",
+		           client_type_name(p->type), p->u.ack.pid,
+		           p->u.ack.rc);
 	} else {
-		client_log(c, "sending %s", type_names[p->type & 15]);
+		client_log(c, "sending %s", client_type_name(p->type));
 	}
 }
 

@@ -11,6 +11,16 @@
 #include "../base/clock.h"
 #include "client.h"
 
+/*
+ * may_block() - 0 if the caller may wait here, else TERN_EBUSY: a
+ * callback, or the loop thread, would wait for itself.
+ */
+static int
+may_block(struct tern_client *c)
+{
+	return c->in_cb > 0 || client_on_loop_thread(c) ? TERN_EBUSY : 0;
+}
+
 /* cv_wait_until() - sleep on c->cv until @deadline (ms, monotonic). */
 static void
 cv_wait_until(struct tern_client *c, uint64_t deadline)
@@ -34,13 +44,13 @@ client_wait(struct tern_client *c, wait_done_fn *done, void *arg,
 	uint64_t deadline = timeout_ms < 0
 	                            ? UINT64_MAX
 	                            : clock_mono_ms() + (uint64_t)timeout_ms;
+	int err = may_block(c);
 
-	if (c->in_cb > 0 || client_on_loop_thread(c)) {
-		return TERN_EBUSY;
+	if (err != 0) {
+		return err;
 	}
 	while (!done(c, arg)) {
 		uint64_t now = clock_mono_ms();
-		int err;
 
 		if (now >= deadline) {
 			return TERN_ETIMEOUT;
@@ -74,9 +84,10 @@ tern_connect(struct tern_client *c)
 	int err;
 
 	client_lock(c);
-	if (c->in_cb > 0 || client_on_loop_thread(c)) {
+	err = may_block(c);
+	if (err != 0) {
 		client_unlock(c);
-		return TERN_EBUSY;
+		return err;
 	}
 	c->blocking_connect = true;
 	err = tern_connect_async(c);
@@ -144,7 +155,7 @@ tern_publish_ex(struct tern_client *c, const struct tern_pub *m)
 	int err;
 
 	client_lock(c);
-	err = c->in_cb > 0 || client_on_loop_thread(c) ? TERN_EBUSY : 0;
+	err = may_block(c);
 	if (err == 0) {
 		err = tern_publish_async(c, m, &w.pid);
 	}
@@ -177,11 +188,10 @@ tern_subscribe_many(struct tern_client *c, const struct tern_sub *subs,
 	int err;
 
 	client_lock(c);
-	if (c->in_cb > 0 || client_on_loop_thread(c)) {
-		client_unlock(c);
-		return TERN_EBUSY;
+	err = may_block(c);
+	if (err == 0) {
+		err = tern_subscribe_async(c, subs, n, props, &w.pid);
 	}
-	err = tern_subscribe_async(c, subs, n, props, &w.pid);
 	if (err == 0) {
 		err = wait_flow(c, &w);
 	}
@@ -212,11 +222,10 @@ tern_unsubscribe_many(struct tern_client *c, const char *const *filters,
 	int err;
 
 	client_lock(c);
-	if (c->in_cb > 0 || client_on_loop_thread(c)) {
-		client_unlock(c);
-		return TERN_EBUSY;
+	err = may_block(c);
+	if (err == 0) {
+		err = tern_unsubscribe_async(c, filters, n, props, &w.pid);
 	}
-	err = tern_unsubscribe_async(c, filters, n, props, &w.pid);
 	if (err == 0) {
 		err = wait_flow(c, &w);
 	}
@@ -278,9 +287,10 @@ tern_disconnect_ex(struct tern_client *c, int reason,
 	int err;
 
 	client_lock(c);
-	if (c->in_cb > 0 || client_on_loop_thread(c)) {
+	err = may_block(c);
+	if (err != 0) {
 		client_unlock(c);
-		return TERN_EBUSY;
+		return err;
 	}
 	err = tern_disconnect_async(c, reason, props);
 	if (err == 0) {
