@@ -319,7 +319,9 @@ struct tern_callbacks {
  * tern_client_new() - a client with options @o (copied). Nothing is sent
  * until a connect call. Returns 0 and sets *out, or TERN_EINVAL (bad
  * option: version, will QoS, a property not allowed in CONNECT or will,
- * 3.1.1 without a client id and without clean session), or TERN_ENOMEM.
+ * a client id or user name that is not a well-formed UTF-8 string of at
+ * most 65535 bytes, 3.1.1 without a client id and without clean session),
+ * or TERN_ENOMEM.
  */
 int tern_client_new(const struct tern_options *o, struct tern_client **out);
 

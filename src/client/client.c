@@ -153,6 +153,22 @@ read_connect_props(struct client_conf *f, const struct tern_props *p)
 	                         &f->connect_props_len);
 }
 
+/*
+ * is_mqtt_string() - may @s (NULL: absent) go out as a UTF-8 Encoded
+ * String: at most 65535 bytes [MQTT-1.5.3], well-formed [MQTT-1.5.3-1]?
+ */
+static bool
+is_mqtt_string(const char *s)
+{
+	struct span t;
+
+	if (s == NULL) {
+		return true;
+	}
+	t = span_str(s);
+	return t.len <= 0xffff && utf8_check(t) == 0;
+}
+
 static int
 check_will(const struct tern_options *o)
 {
@@ -163,7 +179,7 @@ check_will(const struct tern_options *o)
 	}
 	t = span_str(o->will_topic);
 	if (o->will_qos < 0 || o->will_qos > 2 || t.len == 0 ||
-	    t.len > 0xffff || utf8_check(t) != 0 || topic_check_name(t) != 0 ||
+	    !is_mqtt_string(o->will_topic) || topic_check_name(t) != 0 ||
 	    (o->will_payload == NULL && o->will_payload_len != 0) ||
 	    o->will_payload_len > 0xffff) {
 		return TERN_EINVAL;
@@ -191,7 +207,7 @@ check_options(const struct tern_options *o)
 	    o->reconnect_max_ms < o->reconnect_min_ms) {
 		return TERN_EINVAL;
 	}
-	if (o->client_id != NULL && strlen(o->client_id) > 0xffff) {
+	if (!is_mqtt_string(o->client_id) || !is_mqtt_string(o->username)) {
 		return TERN_EINVAL;
 	}
 	/* [MQTT-3.1.3-7]: a 3.1.1 client without an id must ask for a clean

@@ -629,8 +629,11 @@ static void
 test_bad_options(void)
 {
 	struct tern_prop alias[] = {{.id = TERN_PROP_TOPIC_ALIAS, .num = 1}};
+	static char long_name[0x10001]; /* one byte over an MQTT string */
 	struct tern_options o;
 	struct tern_client *c = NULL;
+
+	memset(long_name, 'u', sizeof long_name - 1);
 
 	base_opts(&o, 6);
 	T_CHECK_INT(tern_client_new(&o, &c), TERN_EINVAL);
@@ -644,6 +647,15 @@ test_bad_options(void)
 	T_CHECK_INT(tern_client_new(&o, &c), TERN_EINVAL);
 	base_opts(&o, TERN_MQTT311);
 	o.password = "p"; /* [MQTT-3.1.2-22] */
+	T_CHECK_INT(tern_client_new(&o, &c), TERN_EINVAL);
+	/* [MQTT-1.5.3-1]: client id and user name are UTF-8 strings. */
+	base_opts(&o, TERN_MQTT311);
+	o.client_id = "c\xff";
+	T_CHECK_INT(tern_client_new(&o, &c), TERN_EINVAL);
+	base_opts(&o, TERN_MQTT5);
+	o.username = "\xed\xa0\x80"; /* a surrogate */
+	T_CHECK_INT(tern_client_new(&o, &c), TERN_EINVAL);
+	o.username = long_name;
 	T_CHECK_INT(tern_client_new(&o, &c), TERN_EINVAL);
 	base_opts(&o, TERN_MQTT311);
 	o.client_id = ""; /* [MQTT-3.1.3-7]: no id needs a clean session */
