@@ -167,10 +167,10 @@ struct client {
 	bool counted;         /* included in stats.connected */
 	bool pending;         /* included in srv->n_pending */
 	bool throttled;       /* not read from: see flow.c */
+	uint32_t migrate_to;  /* beside the flags: fills their padding */
 	struct list tlink;    /* w->throttled */
 	uint64_t progress_ms; /* last time it took output or acked */
-	uint32_t migrate_to;
-	const char *why; /* reason for closing, for the log */
+	const char *why;      /* reason for closing, for the log */
 };
 
 enum qent_state {
@@ -209,6 +209,7 @@ struct session {
 	bool persistent;       /* clean session 0 */
 	bool idle;             /* counted in stats.disconnected */
 	bool busy;             /* its flow.c busy bit is set */
+	uint16_t next_pid;     /* beside the flags: fills their padding */
 	struct sub *subs;
 	size_t n_subs;
 	struct list queue; /* struct qent, QS_QUEUED, FIFO */
@@ -217,8 +218,7 @@ struct session {
 	struct list inflight; /* struct qent, in send order */
 	size_t n_inflight;
 	struct pidmap out_pids; /* pid -> struct qent in inflight */
-	uint16_t next_pid;
-	struct pidmap rx_qos2; /* inbound QoS 2 ids awaiting PUBREL */
+	struct pidmap rx_qos2;  /* inbound QoS 2 ids awaiting PUBREL */
 	uint64_t disconnected_ms;
 };
 
