@@ -316,7 +316,7 @@ handle_connect(struct client *c, const struct mqtt_packet *p, int derr)
 	}
 	log_msg(LOG_NOTICE,
 	        "New client connected from %s as %.*s (p%d, c%d, k%u%s%.*s).",
-	        c->conn.peer, (int)s->id_len, s->id, (int)c->ver,
+	        conn_peer_name(&c->conn).s, (int)s->id_len, s->id, (int)c->ver,
 	        cn->clean ? 1 : 0, (unsigned)cn->keepalive,
 	        cn->has_username ? ", u'" : "",
 	        cn->has_username ? (int)cn->username.len : 0,
@@ -383,11 +383,11 @@ client_finish_close(struct client *c)
 
 	if (id != NULL) {
 		log_msg(LOG_NOTICE, "Client %.*s from %s disconnected: %s.",
-		        id_len, id, c->conn.peer,
+		        id_len, id, conn_peer_name(&c->conn).s,
 		        c->why != NULL ? c->why : "closed");
 	} else if (c->why != NULL) {
 		log_msg(LOG_NOTICE, "Connection from %s closed: %s.",
-		        c->conn.peer, c->why);
+		        conn_peer_name(&c->conn).s, c->why);
 	}
 	/* Last chance for a CONNACK refusal or similar to leave. */
 	if (c->conn.out_bytes != 0) {

@@ -111,7 +111,7 @@ on_accept(struct loop_watch *watch, uint32_t events)
 			continue;
 		}
 		conn_init(&c->conn, fd, client_on_event);
-		conn_peer_name(&c->conn);
+		conn_peer_record(&c->conn);
 		c->listener = wl->listener;
 		c->accepted_ms = w->now_ms;
 		c->last_rx_ms = w->now_ms;
@@ -122,7 +122,7 @@ on_accept(struct loop_watch *watch, uint32_t events)
 		atomic_fetch_add(&w->srv->n_pending, 1);
 		client_adopt(w, c);
 		log_msg(LOG_INFO, "new connection from %s on port %u",
-		        c->conn.peer, (unsigned)ls->cfg->port);
+		        conn_peer_name(&c->conn).s, (unsigned)ls->cfg->port);
 	}
 }
 
@@ -469,6 +469,7 @@ tick(struct worker *w)
 		struct client *c = LIST_ENTRY(pos, struct client, link);
 		uint64_t idle = w->now_ms - c->last_rx_ms;
 
+		conn_trim(&c->conn);
 		if (c->state == CS_NEW && connect_ms != 0 &&
 		    w->now_ms - c->accepted_ms >= connect_ms) {
 			client_close(c, "no CONNECT in time");

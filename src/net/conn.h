@@ -22,28 +22,49 @@
 
 /* Bodies at least this long are referenced rather than copied. */
 #define CONN_REF_MIN 1024
+/* Room for "address:port" of any peer (IPv6 address, 5-digit port). */
+#define CONN_PEER_STRLEN 56
 
 typedef void conn_release_fn(void *obj);
 
 struct conn_chunk {
-	const uint8_t *p; /* NULL: the next len bytes of out.inline */
+	const uint8_t *p; /* NULL: the next len bytes of out->inl */
 	size_t len;
 	void *obj; /* released when the chunk is written */
 	conn_release_fn *release;
 };
 
+/* Output storage (copy buffer and chunk ring), see conn.c. */
+struct conn_out;
+
+/* The peer's address, kept binary: formatted only for a log line. */
+struct conn_peer {
+	uint8_t addr[16]; /* IPv4: the first 4 bytes */
+	uint16_t port;
+	uint8_t family; /* 4, 6, or 0 when unknown */
+};
+
+/* A formatted peer name; see conn_peer_name(). */
+struct conn_peer_str {
+	char s[CONN_PEER_STRLEN];
+};
+
+/*
+ * Memory: an idle conn holds no buffers. `out` exists while output is
+ * queued; once the queue drains it is freed at once, unless output has
+ * drained more than once since the last conn_trim() (a busy connection),
+ * in which case it stays until a conn_trim() period passes without
+ * output. `in` keeps only a partial packet.
+ */
 struct conn {
 	struct loop_watch watch;
-	struct buf in;             /* unconsumed input (a partial packet) */
-	struct buf inl;            /* copied output bytes, in chunk order */
-	struct conn_chunk *chunks; /* ring of output chunks */
-	uint32_t chunk_head;
-	uint32_t chunk_count;
-	uint32_t chunk_cap;
-	size_t out_bytes; /* queued and not yet written */
-	uint64_t bytes_in;
+	struct buf in;        /* unconsumed input (a partial packet) */
+	struct conn_out *out; /* NULL: nothing queued, nothing kept */
+	size_t out_bytes;     /* queued and not yet written */
 	uint64_t bytes_out;
-	char peer[64]; /* "address:port" for logs */
+	struct conn_peer peer;
+	bool out_flowed; /* output drained since the last conn_trim() */
+	bool out_keep;   /* busy: keep `out` when the queue drains */
 };
 
 /* conn_init() - adopt connected non-blocking socket @fd. */
@@ -86,7 +107,21 @@ long conn_read(struct conn *c, uint8_t *scratch, size_t scratch_len,
  */
 int conn_consumed(struct conn *c, struct span data, size_t used);
 
-/* conn_peer_name() - fill c->peer from the socket's peer address. */
-void conn_peer_name(struct conn *c);
+/*
+ * conn_trim() - call periodically (every few hundred ms): frees the output
+ * storage and an empty input buffer of a conn that has had no output
+ * since the previous call. Queued output is never touched.
+ */
+void conn_trim(struct conn *c);
+
+/* conn_peer_record() - remember the socket's peer address, for logs. */
+void conn_peer_record(struct conn *c);
+
+/*
+ * conn_peer_name() - "address:port" of the recorded peer ("?:0" when
+ * unknown). The result is a value: use .s within the same expression,
+ * e.g. as a log argument, or keep the struct.
+ */
+struct conn_peer_str conn_peer_name(const struct conn *c);
 
 #endif
