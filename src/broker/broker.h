@@ -89,6 +89,9 @@ struct listen_slot {
 
 struct server {
 	const struct config *cfg;
+	/* Milliseconds the workers read time from: clock_mono_ms, or a
+	 * manual clock that a test or fuzzer advances itself. */
+	uint64_t (*clock)(void);
 	struct router *router;
 	struct retain *retain;
 	struct passwd_db *passwd;
@@ -283,7 +286,13 @@ enum mem_pressure {
 
 /* server.c */
 enum mem_pressure server_mem_pressure(const struct server *srv);
-struct server *server_new(const struct config *cfg, char *err, size_t errlen);
+/* server_new() - everything but the listening sockets: a server that
+ * only takes connections handed to worker_accept_fd(). */
+struct server *server_new(const struct config *cfg, uint64_t (*clock)(void),
+                          char *err, size_t errlen);
+/* server_listen() - open every configured listener on every worker.
+ * 0, or an error with a message in @err; server_free() either way. */
+int server_listen(struct server *srv, char *err, size_t errlen);
 int server_run(struct server *srv, int signal_fd);
 void server_free(struct server *srv);
 
@@ -291,6 +300,21 @@ void server_free(struct server *srv);
 int worker_init(struct worker *w, struct server *srv, unsigned idx, char *err,
                 size_t errlen);
 void worker_fini(struct worker *w);
+int worker_listen(struct worker *w, char *err, size_t errlen);
+/*
+ * worker_accept_fd() - adopt the accepted non-blocking socket @fd as a new
+ * connection on listener @listener, unless a limit (connections, pending
+ * CONNECTs, memory) refuses it. 0, or TERN_EDENIED / TERN_ENOMEM with @fd
+ * closed.
+ */
+int worker_accept_fd(struct worker *w, int fd, uint8_t listener);
+/*
+ * worker_turn() - one loop turn: wait for events until the next timer,
+ * or at most @max_wait_ms (-1: no cap), then handle everything due.
+ * Returns the number of ready watches. The caller is a router reader
+ * (router_online) on @w->idx; worker_main() is the turns of a thread.
+ */
+int worker_turn(struct worker *w, int max_wait_ms);
 void *worker_main(void *arg);
 void worker_push(struct worker *from, struct worker *to,
                  struct inbox_item *item);

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "../base/alloc.h"
-#include "../base/clock.h"
 #include "../base/log.h"
 
 /* memory_limit: -1 (the default) is three quarters of physical memory,
@@ -119,7 +118,8 @@ make_workers(struct server *srv, char *err, size_t errlen)
 }
 
 struct server *
-server_new(const struct config *cfg, char *err, size_t errlen)
+server_new(const struct config *cfg, uint64_t (*clock)(void), char *err,
+           size_t errlen)
 {
 	struct server *srv = tern_calloc(1, sizeof(*srv));
 
@@ -128,7 +128,8 @@ server_new(const struct config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	srv->cfg = cfg;
-	srv->start_ms = clock_mono_ms();
+	srv->clock = clock;
+	srv->start_ms = clock();
 	srv->n_workers = worker_count(cfg);
 	srv->limits.max_packet = (size_t)cfg->max_packet_size;
 	srv->connect_limits.max_packet =
@@ -151,7 +152,6 @@ server_new(const struct config *cfg, char *err, size_t errlen)
 	}
 	srv->reg_ready = true;
 	if (load_auth(srv, err, errlen) != 0 ||
-	    probe_listeners(srv, err, errlen) != 0 ||
 	    make_workers(srv, err, errlen) != 0) {
 		goto fail;
 	}
@@ -159,6 +159,17 @@ server_new(const struct config *cfg, char *err, size_t errlen)
 fail:
 	server_free(srv);
 	return NULL;
+}
+
+int
+server_listen(struct server *srv, char *err, size_t errlen)
+{
+	int e = probe_listeners(srv, err, errlen);
+
+	for (unsigned i = 0; e == 0 && i < srv->n_workers; i++) {
+		e = worker_listen(srv->workers[i], err, errlen);
+	}
+	return e;
 }
 
 static void

@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "../base/alloc.h"
-#include "../base/clock.h"
 #include "../base/log.h"
 
 /*
@@ -77,18 +76,50 @@ accept_refusal(struct server *srv, const struct listen_slot *ls)
 	return NULL;
 }
 
+int
+worker_accept_fd(struct worker *w, int fd, uint8_t listener)
+{
+	struct listen_slot *ls = &w->srv->listeners[listener];
+	const char *full = accept_refusal(w->srv, ls);
+	struct client *c;
+
+	if (full != NULL) {
+		close(fd);
+		log_msg(LOG_NOTICE, "Connection refused on port %u: %s.",
+		        (unsigned)ls->cfg->port, full);
+		return TERN_EDENIED;
+	}
+	c = tern_calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return TERN_ENOMEM;
+	}
+	conn_init(&c->conn, fd, client_on_event);
+	conn_peer_record(&c->conn);
+	c->listener = listener;
+	c->accepted_ms = w->now_ms;
+	c->last_rx_ms = w->now_ms;
+	c->state = CS_NEW;
+	c->pending = true;
+	atomic_fetch_add(&ls->count, 1);
+	atomic_fetch_add(&w->srv->n_conns, 1);
+	atomic_fetch_add(&w->srv->n_pending, 1);
+	client_adopt(w, c);
+	log_msg(LOG_INFO, "new connection from %s on port %u",
+	        conn_peer_name(&c->conn).s, (unsigned)ls->cfg->port);
+	return 0;
+}
+
 static void
 on_accept(struct loop_watch *watch, uint32_t events)
 {
 	struct worker_listen *wl = (struct worker_listen *)(void *)watch;
 	struct worker *w = wl->w;
-	struct listen_slot *ls = &w->srv->listeners[wl->listener];
 
 	(void)events;
 	/* A budget per event keeps one busy listener from starving the
 	 * connections already open on this worker. */
 	for (int i = 0; i < 64; i++) {
-		struct client *c;
 		int fd = listener_accept(watch->fd);
 
 		if (fd < 0) {
@@ -97,37 +128,13 @@ on_accept(struct loop_watch *watch, uint32_t events)
 			}
 			return;
 		}
-		const char *full = accept_refusal(w->srv, ls);
-		if (full != NULL) {
-			close(fd);
-			log_msg(LOG_NOTICE,
-			        "Connection refused on port %u: %s.",
-			        (unsigned)ls->cfg->port, full);
-			continue;
-		}
-		c = tern_calloc(1, sizeof(*c));
-		if (c == NULL) {
-			close(fd);
-			continue;
-		}
-		conn_init(&c->conn, fd, client_on_event);
-		conn_peer_record(&c->conn);
-		c->listener = wl->listener;
-		c->accepted_ms = w->now_ms;
-		c->last_rx_ms = w->now_ms;
-		c->state = CS_NEW;
-		c->pending = true;
-		atomic_fetch_add(&ls->count, 1);
-		atomic_fetch_add(&w->srv->n_conns, 1);
-		atomic_fetch_add(&w->srv->n_pending, 1);
-		client_adopt(w, c);
-		log_msg(LOG_INFO, "new connection from %s on port %u",
-		        conn_peer_name(&c->conn).s, (unsigned)ls->cfg->port);
+		/* (void): a refused connection is closed and logged there. */
+		(void)worker_accept_fd(w, fd, wl->listener);
 	}
 }
 
-static int
-open_listeners(struct worker *w, char *err, size_t errlen)
+int
+worker_listen(struct worker *w, char *err, size_t errlen)
 {
 	struct server *srv = w->srv;
 
@@ -174,7 +181,7 @@ worker_init(struct worker *w, struct server *srv, unsigned idx, char *err,
 	list_init(&w->closing);
 	list_init(&w->throttled);
 	w->free_slot = UINT32_MAX;
-	w->now_ms = clock_mono_ms();
+	w->now_ms = srv->clock();
 	w->next_tick_ms = w->now_ms + TICK_MS;
 	w->next_sys_ms = w->now_ms + 1000u * (uint64_t)srv->cfg->sys_interval;
 	w->out = tern_calloc(srv->n_workers, sizeof(*w->out));
@@ -184,7 +191,7 @@ worker_init(struct worker *w, struct server *srv, unsigned idx, char *err,
 		w->out = NULL;
 		return TERN_ENOMEM;
 	}
-	return open_listeners(w, err, errlen);
+	return 0;
 }
 
 static void
@@ -510,22 +517,26 @@ housekeeping(struct worker *w)
 	}
 }
 
-static void
-turn(struct worker *w)
+int
+worker_turn(struct worker *w, int max_wait_ms)
 {
 	struct router *r = w->srv->router;
 	int timeout = next_timeout(w);
+	int n;
 
+	if (max_wait_ms >= 0 && max_wait_ms < timeout) {
+		timeout = max_wait_ms;
+	}
 	/* seq_cst: pairs with the load in worker_push(). */
 	atomic_store(&w->sleeping, 1);
 	if (!mpsc_empty(&w->inbox)) {
 		timeout = 0;
 	}
 	router_offline(r, w->idx);
-	loop_poll(&w->loop, timeout);
+	n = loop_poll(&w->loop, timeout);
 	router_online(r, w->idx);
 	atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
-	w->now_ms = clock_mono_ms();
+	w->now_ms = w->srv->clock();
 	loop_dispatch(&w->loop);
 	drain_inbox(w);
 	flow_release(w);
@@ -537,6 +548,7 @@ turn(struct worker *w)
 	push_batches(w);
 	flush_pending(w);
 	router_quiescent(r, w->idx);
+	return n;
 }
 
 void *
@@ -546,7 +558,7 @@ worker_main(void *arg)
 
 	router_online(w->srv->router, w->idx);
 	while (!atomic_load_explicit(&w->srv->stopping, memory_order_acquire)) {
-		turn(w);
+		(void)worker_turn(w, -1); /* the count is for tests */
 	}
 	push_batches(w);
 	router_offline(w->srv->router, w->idx);

@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker.h"
 
@@ -206,9 +207,10 @@ main(int argc, char **argv)
 		config_fini(&cfg);
 		return 1;
 	}
-	srv = server_new(&cfg, err, sizeof err);
-	if (srv == NULL) {
+	srv = server_new(&cfg, clock_mono_ms, err, sizeof err);
+	if (srv == NULL || server_listen(srv, err, sizeof err) != 0) {
 		log_msg(LOG_ERR, "Error: %s", err);
+		server_free(srv);
 		close(sfd);
 		config_fini(&cfg);
 		return 1;
