@@ -36,7 +36,7 @@ if(TERN_FUZZ_ON)
   # The layers the fuzzers reach, instrumented. Sources as tern_module()
   # globs them, so a new file (acl.c) is picked up.
   set(fuzz_lib_srcs "")
-  foreach(dir base codec config auth)
+  foreach(dir base codec config auth router net broker)
     file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/${dir}/*.c)
     list(FILTER srcs EXCLUDE REGEX "_test\\.c$")
     list(APPEND fuzz_lib_srcs ${srcs})
@@ -109,6 +109,8 @@ tern_fuzz_target(topic LIBS tern_codec)
 tern_fuzz_target(config LIBS tern_config)
 tern_fuzz_target(passwd LIBS tern_auth)
 tern_fuzz_target(acl LIBS tern_auth)
+tern_fuzz_target(conn LIBS tern_broker SOURCES conn_driver.c)
+tern_fuzz_target(conn_oom LIBS tern_broker SOURCES conn_driver.c)
 
 # All of them, one after the other (each wants a core, even under -j).
 if(TERN_FUZZ_ON)

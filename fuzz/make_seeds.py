@@ -2,7 +2,7 @@
 """make_seeds.py - write the seed corpora of the fuzz targets.
 
 Writes fuzz/corpus/<target>/seed-<what> for every target (frame, decode,
-props, topic, config, passwd, acl) and the libFuzzer dictionaries
+props, topic, config, passwd, acl, conn, conn_oom) and the libFuzzer dictionaries
 fuzz/<target>.dict. The packets are built here from the MQTT 3.1, 3.1.1
 and 5.0 specifications, independently of the C encoder. Files this script
 did not write (crash-* inputs, inputs found by fuzzing) are left alone;
@@ -553,6 +553,165 @@ def passwd_seeds():
     return {name: text.encode() for name, text in files.items()}
 
 
+# fuzz_conn scripts (fuzz/conn_driver.h): records for clients 0..3.
+# First byte: client | action << 2 | parameter << 5.
+ACT_CLOSE, ACT_READ, ACT_TIME, ACT_REPEAT = 4, 5, 6, 7
+PIECES = (1, 2, 3, 5, 8, 16, 64, 256)
+
+
+def w(client, data, piece=7):
+    """WRITE @data to @client in pieces of PIECES[@piece] bytes."""
+    out = b""
+    for i in range(0, len(data), 255):
+        chunk = data[i:i + 255]
+        out += bytes([client | piece << 5, len(chunk)]) + chunk
+    return out
+
+
+def close(client):
+    return bytes([client | ACT_CLOSE << 2])
+
+
+def pause(client):
+    """Toggle whether @client's output is read."""
+    return bytes([client | ACT_READ << 2])
+
+
+def later(ms):
+    """Move the clock @ms forward (100 ms steps, plus 0..7 ms)."""
+    out = b""
+    while ms >= 100:
+        step = min(ms // 100, 255)
+        out += bytes([ACT_TIME << 2, step])
+        ms -= step * 100
+    if ms:
+        out += bytes([ACT_TIME << 2 | min(ms, 7) << 5, 0])
+    return out
+
+
+def repeat(client, times8):
+    """The last WRITE of @client again @times8 * 8 times."""
+    return bytes([client | ACT_REPEAT << 2, times8])
+
+
+def conn_scripts():
+    """Scripts of a few clients, each a flow a broker must get right."""
+    def c4(cid, keepalive=5, **kw):  # max_keepalive is 10 there
+        return connect(V311, client_id=cid, keepalive=keepalive, **kw)
+
+    sub = lambda f, q, pid=1: subscribe(V311, [(f, q)], pid=pid)
+    pub = lambda t, m, q=0, pid=1, retain=False: publish(
+        V311, t, m, qos=q, pid=pid, retain=retain)
+    ping, bye = PINGREQ_PKT, disconnect(V311)
+    out = {
+        "ping-disconnect": w(0, c4("a") + ping + bye),
+        "v31": w(0, connect(V31, client_id="old-client", keepalive=10) +
+                 ping + bye),
+        "keepalive-refused": w(0, c4("k", keepalive=60)) +
+        w(1, c4("k0", keepalive=0)),
+        "v31-bad-id": w(0, connect(V31, client_id="x" * 24)),
+        "v5-refused": w(0, connect(V5, client_id="five")),
+        "byte-by-byte": w(0, c4("bytes") + sub("t/#", 1), piece=0) +
+        w(1, c4("pub") + pub("t/1", "one", 1, 7), piece=0),
+        "pubsub-qos0": w(0, c4("sub") + sub("a/+", 0)) +
+        w(1, c4("pub") + pub("a/b", "hello") + pub("a/c", "x" * 100)) +
+        w(0, bye) + w(1, bye),
+        "qos1": w(0, c4("sub", clean=False) + sub("q/#", 1)) +
+        w(1, c4("pub") + pub("q/1", "m", 1, 5)) +
+        w(0, ack(V311, PUBACK, 1)) + w(1, bye),
+        "qos2": w(0, c4("sub") + sub("q/#", 2)) +
+        w(1, c4("pub") + pub("q/2", "m2", 2, 9)) +
+        w(1, ack(V311, PUBREL, 9)) + w(0, ack(V311, PUBREC, 1)) +
+        w(0, ack(V311, PUBCOMP, 1)) + w(0, bye),
+        "qos2-unreleased": w(1, c4("pub") + pub("q/2", "a", 2, 1) +
+                             pub("q/2", "b", 2, 2) + pub("q/2", "a", 2, 1)) +
+        close(1),
+        "will": w(1, c4("watch") + sub("will/#", 1)) +
+        w(0, c4("mortal", will=("will/mortal", b"gone", 1, True))) +
+        close(0) + w(2, c4("late") + sub("will/#", 0)),
+        "will-graceful": w(1, c4("watch") + sub("will/#", 2)) +
+        w(0, c4("polite", will=("will/x", b"no", 2, False)) + bye),
+        "retained": w(1, c4("pub") + pub("r/a", "kept", 1, 1, True) +
+                      pub("r/b", "kept0", 0, 0, True)) +
+        w(0, c4("sub") + sub("r/#", 1)) + w(0, ack(V311, PUBACK, 1)) +
+        w(1, pub("r/a", "", 0, 0, True)) + w(2, c4("s2") + sub("r/+", 2)),
+        "takeover": w(0, c4("dup", clean=False) + sub("d/#", 1)) +
+        w(1, c4("dup", clean=False) + ping) +
+        w(2, c4("p") + pub("d/1", "for dup", 1, 3)) + w(0, ping) +
+        w(1, bye),
+        "takeover-clean": w(0, c4("dup", will=("w", b"x", 0, False))) +
+        w(1, c4("dup")) + w(1, ping),
+        "offline-queue": w(0, c4("away", clean=False) + sub("o/#", 1) +
+                           bye) +
+        w(1, c4("pub") + b"".join(pub("o/%d" % i, "m%d" % i, 1, i + 1)
+                                  for i in range(7)) + pub("o/0", "q0")) +
+        w(0, c4("away", clean=False)) +
+        w(0, b"".join(ack(V311, PUBACK, i) for i in range(1, 7))),
+        "expiry": w(0, c4("gone", clean=False) + sub("e/#", 1)) + close(0) +
+        later(6000) + w(1, c4("gone", clean=False)),
+        "inflight-window": w(0, c4("slow") + sub("i/#", 2)) +
+        w(1, c4("pub") + b"".join(pub("i", "z" * 30, 1 + i % 2, i + 1)
+                                  for i in range(8))) +
+        w(0, ack(V311, PUBACK, 1) + ack(V311, PUBREC, 2)) +
+        w(0, ack(V311, PUBCOMP, 2)),
+        "stuck-subscriber": w(0, c4("stuck") + sub("s/#", 0)) + pause(0) +
+        w(1, c4("fast")) + w(1, pub("s/x", "y" * 200)) + repeat(1, 60) +
+        w(1, pub("s/q", "z" * 200, 1, 4)) + repeat(1, 8) + pause(0) +
+        later(1000),
+        "stuck-qos1": w(0, c4("stuck", clean=False) + sub("s/#", 1)) +
+        pause(0) + w(1, c4("fast")) + w(1, pub("s/x", "y" * 220, 1, 2)) +
+        repeat(1, 20) + close(0) + w(2, c4("stuck", clean=False)),
+        "unread-responses": w(0, c4("deaf")) + pause(0) + w(0, ping) +
+        repeat(0, 255) + pause(0),
+        "keepalive": w(0, c4("ka", keepalive=1)) + later(1600) +
+        w(1, c4("ka2", keepalive=2) + ping) + later(2000) + w(1, ping) +
+        later(3100),
+        "connect-timeout": w(0, c4("slowloris")[:5], piece=0) +
+        later(2100) + w(1, c4("b")[:3]) + w(2, b"\x10") + w(3, b"\x10") +
+        w(0, b"\x10"),
+        "sys": w(0, c4("sys") + sub("$SYS/#", 0)) + later(3100) +
+        w(0, ping) + later(3000),
+        "unsubscribe": w(0, c4("u") + subscribe(V311, [
+            ("u/+", 1), ("u/#", 2), ("+/+", 0)], pid=4)) +
+        w(1, c4("p") + pub("u/1", "1", 1)) +
+        w(0, unsubscribe(V311, ["u/+", "nothing", "u/#"], pid=5)) +
+        w(1, pub("u/1", "2", 1, 2)),
+        "assigned-id": w(0, c4("") + ping) + w(1, c4("") + ping) +
+        w(2, c4("", clean=False)),
+        "limits": w(0, c4("lim") + b"".join(
+            sub("l/%d" % i, 1, i + 1) for i in range(6)) +
+            sub("/".join("l" * 9), 0, 9)) +
+        w(1, c4("big") + pub("b", "x" * 2100)),
+        "protocol-errors": w(0, pub("early", "x")) +
+        w(1, c4("twice") + c4("twice")) +
+        w(2, c4("bad") + packet(PUBLISH, 6, s("t") + u16(1))) +
+        w(3, c4("wild") + pub("a/+", "x")),
+        "auth-acl": w(0, c4("c0", user="alice", password=b"secret") +
+                      sub("#", 1) + pub("c/c0/x", "mine", 1, 1) +
+                      pub("elsewhere", "denied", 1, 2)) +
+        w(1, c4("anon") + sub("secret/#", 0) + pub("secret/a", "no") +
+          pub("u/alice/x", "to alice")) +
+        w(2, c4("c2", user="alice", password=b"wrong")) +
+        w(3, c4("w", user="alice", password=b"secret",
+                will=("secret/w", b"denied will", 0, False))) + close(3),
+        "hostile-frames": w(0, c4("r") + b"\x30\xff\xff\xff\xff\x01") +
+        w(1, c4("z") + packet(SUBSCRIBE, 2, u16(1))) +
+        w(2, c4("q") + packet(SUBSCRIBE, 2, u16(0) + s("a") + b"\x01")) +
+        w(3, c4("f") + packet(0, 0, b"")),
+    }
+    return out
+
+
+def conn_oom_scripts(scripts):
+    """Each script with a few allocation counts before which nothing
+    fails (two bytes, big-endian)."""
+    out = {}
+    for i, (name, script) in enumerate(sorted(scripts.items())):
+        for k in (0, 8 + i, 40 + 3 * i, 150 + 7 * i):
+            out["%s-%d" % (name, k)] = u16(k) + script
+    return out
+
+
 def config_dict():
     """Directive names and common values, from the directive table."""
     src = open(os.path.join(ROOT, "src", "config", "directives.c")).read()
@@ -591,6 +750,8 @@ def main():
         "config": CONFIGS,
         "passwd": passwd_seeds(),
         "acl": ACLS,
+        "conn": conn_scripts(),
+        "conn_oom": conn_oom_scripts(conn_scripts()),
     }
     for name, seeds in targets.items():
         n, size = write_dir(name, seeds)
@@ -604,6 +765,11 @@ def main():
                 "deny", "%c", "%u", "#", "+", "/", "$SYS/", "\\x00",
                 "\\x0a"],
     }
+    # Protocol names, the fuzz user and the topics its ACL names.
+    dicts["conn"] = dicts["conn_oom"] = [
+        "MQTT", "MQIsdp", "\\x00\\x04MQTT\\x04", "\\x00\\x06MQIsdp\\x03",
+        "alice", "secret", "$SYS/", "secret/", "c/", "u/alice/", "#", "+",
+        "/"]
     for name, words in dicts.items():
         with open(os.path.join(HERE, name + ".dict"), "w") as f:
             f.write("# libFuzzer dictionary, written by make_seeds.py\n")
