@@ -108,24 +108,28 @@ send_pubrel(struct client *c, uint16_t pid)
 	}
 }
 
-/* Move @q (not on any list) into the window and send it. */
-static void
+/* Move @q (not on any list, next in line) into the window and send it.
+ * False when there is no memory for its packet id: @q is then first in
+ * the queue again, and waits for the next session_pump(). */
+static bool
 send_in_window(struct session *s, struct qent *q)
 {
 	/* [MQTT-2.3.1-2] a packet id is not reused while its exchange is
 	 * open; window_open() keeps the window under 65,535, so one is free. */
 	q->pid = pidmap_alloc(&s->out_pids, &s->next_pid);
 	if (pidmap_put(&s->out_pids, q->pid, q) != 0) {
-		/* No memory for the index: keep the message queued. */
-		list_insert_tail(&s->queue, &q->link);
+		/* Inserted before the first entry: at the head, so the
+		 * session's order holds [MQTT-4.6.0-6]. */
+		list_insert_tail(s->queue.next, &q->link);
 		s->n_queued++;
 		s->queued_bytes += q->m->payload.len;
-		return;
+		return false;
 	}
 	q->state = q->qos == 1 ? QS_WAIT_PUBACK : QS_WAIT_PUBREC;
 	list_insert_tail(&s->inflight, &q->link);
 	s->n_inflight++;
 	send_publish(s->client, q->m, q, false);
+	return true;
 }
 
 static struct qent *
@@ -253,7 +257,8 @@ deliver_to_session(struct worker *w, struct session *s, struct msg *m,
 		if (window_open(w, s)) {
 			struct qent *q = qent_new(m, qos, retain);
 			if (q != NULL) {
-				send_in_window(s, q);
+				/* (void): when it fails, q is queued. */
+				(void)send_in_window(s, q);
 				return;
 			}
 		}
@@ -292,8 +297,8 @@ session_pump(struct worker *w, struct session *s)
 			send_publish(c, q->m, q, false);
 			msg_unref(q->m);
 			tern_free(q);
-		} else {
-			send_in_window(s, q);
+		} else if (!send_in_window(s, q)) {
+			break; /* no memory: retrying now would spin */
 		}
 	}
 	flow_update(w, s);
