@@ -22,14 +22,15 @@
 #include "fuzz.h"
 
 /* Small caps so that a few records reach them: two messages in flight,
- * four queued, one short keep-alive and expiry. memory_limit is a little
+ * 32 queued (a queue of 16 already asks publishers to slow down, see
+ * flow.c), one short keep-alive and expiry. memory_limit is a little
  * above what an idle server holds, so load shedding is reachable too.
  * The password and ACL files are written at start (auth_files()). */
 static const char CONFIG_TEXT[] = "allow_anonymous true\n"
                                   "workers 1\n"
                                   "max_inflight_messages 2\n"
-                                  "max_queued_messages 4\n"
-                                  "max_queued_bytes 4096\n"
+                                  "max_queued_messages 32\n"
+                                  "max_queued_bytes 8192\n"
                                   "queue_qos0_messages true\n"
                                   "max_keepalive 10\n"
                                   "connect_timeout 2\n"
@@ -266,6 +267,37 @@ peer_drain(struct peer *p)
 	return total;
 }
 
+/* Between turns the broker's counters agree with its lists: a count
+ * that drifts would, in time, refuse every client (max_connections,
+ * max_pending_connections) or misreport $SYS. */
+static void
+check_counts(const struct worker *w)
+{
+	const struct server *srv = w->srv;
+	long conns = 0, pending = 0, connected = 0, idle = 0;
+	const struct list *pos;
+
+	list_for_each (pos, &w->clients) {
+		const struct client *c = LIST_ENTRY(pos, struct client, link);
+
+		conns++;
+		pending += c->pending ? 1 : 0;
+		connected += c->counted ? 1 : 0;
+		FUZZ_CHECK(c->session == NULL || c->session->client == c);
+	}
+	for (uint32_t i = 0; i < w->n_slots; i++) {
+		const struct session *se = w->slots[i].s;
+
+		idle += se != NULL && se->idle ? 1 : 0;
+	}
+	FUZZ_CHECK(list_empty(&w->closing));
+	FUZZ_CHECK(atomic_load(&srv->n_conns) == conns);
+	FUZZ_CHECK(atomic_load(&srv->listeners[0].count) == conns);
+	FUZZ_CHECK(atomic_load(&srv->n_pending) == pending);
+	FUZZ_CHECK(atomic_load(&w->stats.connected) == connected);
+	FUZZ_CHECK(atomic_load(&w->stats.disconnected) == idle);
+}
+
 /* Turn the loop and read the output until neither does anything. */
 static void
 settle(struct run *r)
@@ -278,9 +310,10 @@ settle(struct run *r)
 			got += peer_drain(&r->peers[k]);
 		}
 		if (events == 0 && got == 0) {
-			return;
+			break;
 		}
 	}
+	check_counts(r->w);
 }
 
 /* A new connection for @p, handed to the worker as an accept would. */

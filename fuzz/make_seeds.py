@@ -658,6 +658,12 @@ def conn_scripts():
         w(1, c4("fast")) + w(1, pub("s/x", "y" * 200)) + repeat(1, 60) +
         w(1, pub("s/q", "z" * 200, 1, 4)) + repeat(1, 8) + pause(0) +
         later(1000),
+        "busy-subscriber": w(0, c4("busy") + sub("b/#", 1)) +
+        w(1, c4("pub")) + w(1, pub("b/x", "m" * 20, 1, 1)) + repeat(1, 3) +
+        w(0, ack(V311, PUBACK, 1)) + w(1, pub("b/y", "n" * 20, 1, 2)) +
+        repeat(1, 2) + later(3) + w(0, ack(V311, PUBACK, 2)) + later(3) +
+        w(0, b"".join(ack(V311, PUBACK, i) for i in range(3, 30))) +
+        later(1100) + w(1, pub("b/z", "o", 1, 3)),
         "stuck-qos1": w(0, c4("stuck", clean=False) + sub("s/#", 1)) +
         pause(0) + w(1, c4("fast")) + w(1, pub("s/x", "y" * 220, 1, 2)) +
         repeat(1, 20) + close(0) + w(2, c4("stuck", clean=False)),
@@ -706,8 +712,10 @@ def conn_oom_scripts(scripts):
     """Each script with a few allocation counts before which nothing
     fails (two bytes, big-endian)."""
     out = {}
-    for i, (name, script) in enumerate(sorted(scripts.items())):
-        for k in (0, 8 + i, 40 + 3 * i, 150 + 7 * i):
+    for name, script in scripts.items():
+        # From the name, so that a new script renames no other seed.
+        h = int(hashlib.sha256(name.encode()).hexdigest(), 16)
+        for k in (0, 8 + h % 32, 40 + h % 96, 150 + h % 200):
             out["%s-%d" % (name, k)] = u16(k) + script
     return out
 
