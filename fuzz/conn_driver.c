@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,7 +26,7 @@
  * 32 queued (a queue of 16 already asks publishers to slow down, see
  * flow.c), one short keep-alive and expiry. memory_limit is a little
  * above what an idle server holds, so load shedding is reachable too.
- * The password and ACL files are written at start (auth_files()). */
+ * The password and ACL files are made at start (auth_files()). */
 static const char CONFIG_TEXT[] = "allow_anonymous true\n"
                                   "workers 1\n"
                                   "max_inflight_messages 2\n"
@@ -107,38 +108,29 @@ manual_clock(void)
 	return manual_now_ms;
 }
 
-static char auth_dir[] = "/tmp/tern-fuzz-conn-XXXXXX";
 static char passwd_path[64], acl_path[64];
 
+/* @text in an anonymous in-memory file that stays open for the process,
+ * named by a /proc path the broker can open like any file: nothing is
+ * left on disk, however the process ends. */
 static void
-remove_auth_files(void)
+memory_file(const char *name, const char *text, char *path, size_t len)
 {
-	(void)unlink(passwd_path);
-	(void)unlink(acl_path);
-	(void)rmdir(auth_dir);
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	size_t n = strlen(text);
+
+	FUZZ_CHECK(fd >= 0);
+	FUZZ_CHECK(write(fd, text, n) == (ssize_t)n);
+	(void)snprintf(path, len, "/proc/self/fd/%d", fd);
 }
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	FUZZ_CHECK(f != NULL);
-	FUZZ_CHECK(fputs(text, f) >= 0);
-	FUZZ_CHECK(fclose(f) == 0);
-}
-
-/* The password and ACL files in a fresh directory, removed at exit;
- * the configuration lines naming them in @out. */
+/* The password and ACL files; the configuration lines naming them in
+ * @out. */
 static void
 auth_files(char *out, size_t len)
 {
-	FUZZ_CHECK(mkdtemp(auth_dir) != NULL);
-	(void)snprintf(passwd_path, sizeof passwd_path, "%s/passwd", auth_dir);
-	(void)snprintf(acl_path, sizeof acl_path, "%s/acl", auth_dir);
-	write_file(passwd_path, PASSWD_TEXT);
-	write_file(acl_path, ACL_TEXT);
-	FUZZ_CHECK(atexit(remove_auth_files) == 0);
+	memory_file("passwd", PASSWD_TEXT, passwd_path, sizeof passwd_path);
+	memory_file("acl", ACL_TEXT, acl_path, sizeof acl_path);
 	(void)snprintf(out, len, "password_file %s\nacl_file %s\n", passwd_path,
 	               acl_path);
 }
