@@ -23,13 +23,9 @@
  * client id or user name can only ever stand for one whole level's worth
  * of text and never for a separator or a wildcard.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "acl.h"
 #include "base/alloc.h"
@@ -558,26 +554,17 @@ acl_parse(const char *text, size_t len, const char *name, struct acl **out,
 int
 acl_load(const char *path, struct acl **out, char *err, size_t errlen)
 {
-	struct file_pos whole = {path, 0, err, errlen};
 	struct buf b;
-	int e, sys = 0;
+	int e;
 
 	buf_init(&b);
-	e = file_read_all(path, ACL_FILE_MAX, &b, &sys);
+	e = file_load(path, ACL_FILE_MAX, &b, err, errlen);
 	if (e == 0) {
 		struct span s = buf_span(&b);
 
 		e = acl_parse((const char *)s.p, s.len, path, out, err, errlen);
-	} else {
-		(void)file_error(&whole, "%s",
-		                 e == TERN_ENOMEM    ? "out of memory"
-		                 : e == TERN_ETOOBIG ? "file too large"
-		                                     : strerror(sys));
 	}
 	buf_fini(&b);
-	if (e == TERN_EIO || e == TERN_ETOOBIG) {
-		e = TERN_ECONFIG;
-	}
 	return e;
 }
 

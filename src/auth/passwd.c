@@ -14,14 +14,11 @@
  * thread may check passwords at once. A check for an unknown user costs
  * the same hash as a known one and answers the same TERN_EAUTH.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -435,25 +432,18 @@ passwd_parse(const char *text, size_t len, const char *name,
 int
 passwd_load(const char *path, struct passwd_db **out, char *err, size_t errlen)
 {
-	struct file_pos whole = {path, 0, err, errlen};
 	struct buf b;
-	int e, sys = 0;
+	int e;
 
 	buf_init(&b);
-	e = file_read_all(path, PW_FILE_MAX, &b, &sys);
+	e = file_load(path, PW_FILE_MAX, &b, err, errlen);
 	if (e == 0) {
-		e = passwd_parse((const char *)b.p, b.len, path, out, err,
+		struct span s = buf_span(&b);
+
+		e = passwd_parse((const char *)s.p, s.len, path, out, err,
 		                 errlen);
-	} else {
-		(void)file_error(&whole, "%s",
-		                 e == TERN_ENOMEM    ? "out of memory"
-		                 : e == TERN_ETOOBIG ? "file too large"
-		                                     : strerror(sys));
 	}
 	buf_fini(&b);
-	if (e == TERN_EIO || e == TERN_ETOOBIG) {
-		e = TERN_ECONFIG;
-	}
 	return e;
 }
 

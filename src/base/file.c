@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -49,6 +50,23 @@ file_read_all(const char *path, size_t max, struct buf *b, int *sys)
 		*buf_tail(b) = '\0';
 	}
 	return err;
+}
+
+int
+file_load(const char *path, size_t max, struct buf *b, char *err, size_t errlen)
+{
+	struct file_pos whole = {path, 0, err, errlen};
+	int e, sys = 0;
+
+	e = file_read_all(path, max, b, &sys);
+	if (e == 0) {
+		return 0;
+	}
+	(void)file_error(&whole, "%s",
+	                 e == TERN_ENOMEM    ? "out of memory"
+	                 : e == TERN_ETOOBIG ? "file too large"
+	                                     : strerror(sys));
+	return e == TERN_ENOMEM ? TERN_ENOMEM : TERN_ECONFIG;
 }
 
 int

@@ -37,6 +37,16 @@ struct file_pos {
 int file_read_all(const char *path, size_t max, struct buf *b, int *sys);
 
 /*
+ * file_load() - file_read_all() for a parser that reports errors as
+ * strings: on failure it writes "PATH: out of memory", "PATH: file too
+ * large" or "PATH: <the system's reason>" into @err (@errlen bytes, may be
+ * NULL) and returns TERN_ENOMEM or TERN_ECONFIG. The caller frees @b
+ * either way. Thread: any.
+ */
+int file_load(const char *path, size_t max, struct buf *b, char *err,
+              size_t errlen);
+
+/*
  * file_error() - write "NAME:LINE: message" into at->err, or "NAME:
  * message" when at->line is 0, cut to fit at->errlen and always
  * NUL-terminated. Writes nothing when at->err is NULL or at->errlen is 0.

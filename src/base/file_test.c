@@ -1,5 +1,6 @@
 /*
- * file_test.c - file_read_all() and the "FILE:LINE: message" errors.
+ * file_test.c - file_read_all(), file_load() and the "FILE:LINE: message"
+ * errors.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -122,9 +123,36 @@ test_read_all_limits(void)
 	T_CHECK_INT(sys, ENOENT);
 }
 
+static void
+test_load_says_why(void)
+{
+	char path[] = "/tmp/tern-file-test-XXXXXX";
+	char err[96], want[96];
+	struct buf b;
+	int e;
+
+	T_CHECK_INT(make_file(path, "123456", 6), 0);
+	buf_init(&b);
+	e = file_load(path, 5, &b, err, sizeof err);
+	buf_fini(&b);
+	(void)unlink(
+	        path); /* the test's own file; its result does not matter */
+	T_CHECK_INT(e, TERN_ECONFIG);
+	(void)snprintf(want, sizeof want, "%s: file too large", path);
+	T_CHECK(strcmp(err, want) == 0);
+
+	buf_init(&b);
+	e = file_load(path, 5, &b, err, sizeof err);
+	buf_fini(&b);
+	T_CHECK_INT(e, TERN_ECONFIG);
+	(void)snprintf(want, sizeof want, "%s: No such file or directory",
+	               path);
+	T_CHECK(strcmp(err, want) == 0);
+}
+
 T_MAIN(T_CASE(test_error_names_file_and_line),
        T_CASE(test_error_line_zero_is_whole_file),
        T_CASE(test_error_cut_to_fit),
        T_CASE(test_error_prefix_longer_than_buffer),
        T_CASE(test_error_without_buffer), T_CASE(test_read_all_appends_nul),
-       T_CASE(test_read_all_limits))
+       T_CASE(test_read_all_limits), T_CASE(test_load_says_why))
