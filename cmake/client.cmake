@@ -115,6 +115,12 @@ foreach(ex ${TERN_EXAMPLES})
     RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/examples)
 endforeach()
 
+# The public header repeats enum tern_err of src/base/err.h (it cannot
+# include an internal header): the two lists must agree.
+add_test(NAME tern_err_sync_test
+  COMMAND ${CMAKE_SOURCE_DIR}/tools/check_err_sync.sh)
+set_tests_properties(tern_err_sync_test PROPERTIES LABELS unit)
+
 # Unit tests of the client state machine.
 foreach(t ${TERN_CLIENT_TESTS})
   get_filename_component(tname ${t} NAME_WE)

@@ -3,6 +3,8 @@
  *
  * Every function that can fail returns 0 or a negative enum tern_err.
  * MQTT reason codes are data; broker/proto.c maps errors to them.
+ * include/tern/tern.h repeats enum tern_err for libtern's users; the
+ * ctest tern_err_sync_test (tools/check_err_sync.sh) keeps the two equal.
  */
 #ifndef TERN_BASE_ERR_H
 #define TERN_BASE_ERR_H
