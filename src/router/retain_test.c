@@ -10,6 +10,7 @@
 #include "../base/err.h"
 #include "../base/test.h"
 #include "retain.h"
+#include "test_topics.h"
 
 #define MAX_SEEN 256
 
@@ -336,52 +337,6 @@ test_out_of_memory(void)
 		alloc_fail_after(-1);
 		T_CHECK(t == NULL);
 		T_CHECK_INT(alloc_in_use(), base);
-	}
-}
-
-static uint32_t
-rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return (uint32_t)(*s >> 16);
-}
-
-#define NAME_MAX_LEN 64 /* buffers for random names */
-
-/* Append @w to the NUL-terminated @out (NAME_MAX_LEN bytes). */
-static void
-append(char *out, const char *w)
-{
-	size_t at = strlen(out), n = strlen(w);
-
-	if (at + n < NAME_MAX_LEN) {
-		memcpy(out + at, w, n + 1);
-	}
-}
-
-/* A random name or filter of 1..5 levels over a small alphabet. */
-static void
-random_name(uint64_t *s, char *out, bool filter)
-{
-	static const char *const words[] = {"a", "b", "", "$s", "cc", "+", "#"};
-	size_t levels = 1 + rnd(s) % 5;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < levels; i++) {
-		uint32_t k = rnd(s) % (filter ? 7 : 5);
-
-		if (i != 0) {
-			append(out, "/");
-		}
-		append(out, words[k]);
-		if (k == 6) {
-			break;
-		}
-	}
-	if (out[0] == '\0') {
-		append(out, "cc");
 	}
 }
 

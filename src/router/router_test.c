@@ -12,6 +12,7 @@
 #include "../base/err.h"
 #include "../base/test.h"
 #include "router.h"
+#include "test_topics.h"
 
 #define MAX_HITS 4096
 
@@ -258,54 +259,6 @@ test_spec_examples(void)
 	                   WANT("#", "+/+", "+/#", "+/", "sport/+")));
 	router_offline(r, 0);
 	router_free(r);
-}
-
-/* A small xorshift generator: the tests are repeatable. */
-static uint32_t
-rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return (uint32_t)(*s >> 16);
-}
-
-#define NAME_MAX_LEN 64 /* buffers for random names */
-
-/* Append @w to the NUL-terminated @out (NAME_MAX_LEN bytes). */
-static void
-append(char *out, const char *w)
-{
-	size_t at = strlen(out), n = strlen(w);
-
-	if (at + n < NAME_MAX_LEN) {
-		memcpy(out + at, w, n + 1);
-	}
-}
-
-static const char *const words[] = {"a", "b", "", "$s", "cc"};
-
-static void
-random_name(uint64_t *s, char *out, bool filter)
-{
-	size_t levels = 1 + rnd(s) % 5;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < levels; i++) {
-		uint32_t k = rnd(s) % (filter ? 7 : 5);
-		const char *w = k < 5 ? words[k] : k == 5 ? "+" : "#";
-
-		if (i != 0) {
-			append(out, "/");
-		}
-		append(out, w);
-		if (k == 6) {
-			break;
-		}
-	}
-	if (out[0] == '\0') { /* names and filters are never empty */
-		append(out, "cc");
-	}
 }
 
 #define RAND_FILTERS 400
