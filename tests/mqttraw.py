@@ -148,19 +148,22 @@ class Packet:
 
 
 class Client:
-    """A raw TCP connection to the broker."""
+    """A raw TCP connection to the broker. Received bytes wait in a
+    bytearray, which stays fast when large packets come in pieces."""
+
+    RECV_MAX = 65536  # bytes asked of one recv()
 
     def __init__(self, port, host="127.0.0.1", timeout=5.0):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
+        self.buf = bytearray()
 
     def send(self, data):
         self.sock.sendall(data)
 
     def _fill(self, timeout):
         self.sock.settimeout(timeout)
-        data = self.sock.recv(65536)
+        data = self.sock.recv(self.RECV_MAX)
         if not data:
             raise ConnectionError("closed by broker")
         self.buf += data
@@ -192,8 +195,8 @@ class Client:
                 break
         if len(self.buf) < i + length:
             return None
-        p = Packet(self.buf[0], self.buf[i:i + length])
-        self.buf = self.buf[i + length:]
+        p = Packet(self.buf[0], bytes(self.buf[i:i + length]))
+        del self.buf[:i + length]
         return p
 
     def expect(self, name, timeout=5.0):
@@ -204,6 +207,13 @@ class Client:
     def connect(self, client_id="", version=4, **kw):
         self.send(connect(client_id, version=version, **kw))
         return self.expect("CONNACK")
+
+    def subscribe(self, filters, pid=1):
+        """filters: list of (filter, qos); returns the SUBACK codes."""
+        self.send(subscribe(pid, filters))
+        p = self.expect("SUBACK")
+        assert p.pid() == pid
+        return list(p.body[2:])
 
     def closed(self, timeout=5.0):
         """True if the broker closes the connection within timeout (any

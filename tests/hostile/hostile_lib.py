@@ -15,7 +15,6 @@ published every sys_interval seconds, so memory tests run with
 `sys_interval 1`.
 """
 import socket
-import struct
 import time
 import uuid
 
@@ -30,8 +29,11 @@ def uid(prefix="h"):
 
 
 class Raw(mqttraw.Client):
-    """mqttraw.Client with a receive buffer that stays fast for large
-    packets, and a close check that records what arrived before it."""
+    """mqttraw.Client that reads up to 1 MiB at a time, can shrink its
+    receive window, and has a close check that records what arrived
+    before it."""
+
+    RECV_MAX = 1 << 20
 
     def __init__(self, port, host="127.0.0.1", timeout=WAIT, rcvbuf=None):
         if rcvbuf is None:
@@ -44,33 +46,7 @@ class Raw(mqttraw.Client):
             s.connect((host, port))
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.sock = s
-        self.buf = bytearray()
-
-    def _fill(self, timeout):
-        self.sock.settimeout(timeout)
-        data = self.sock.recv(1 << 20)
-        if not data:
-            raise ConnectionError("closed by broker")
-        self.buf += data
-
-    def _parse(self):
-        if len(self.buf) < 2:
-            return None
-        mult, length, i = 1, 0, 1
-        while True:
-            if i >= len(self.buf):
-                return None
-            b = self.buf[i]
-            length += (b & 0x7F) * mult
-            mult *= 128
-            i += 1
-            if not b & 0x80:
-                break
-        if len(self.buf) < i + length:
-            return None
-        p = mqttraw.Packet(self.buf[0], bytes(self.buf[i:i + length]))
-        del self.buf[:i + length]
-        return p
+            self.buf = bytearray()
 
     def wait_close(self, timeout=WAIT):
         """(closed, packets received before the close or the timeout)."""
@@ -86,7 +62,7 @@ class Raw(mqttraw.Client):
                 return False, got
             try:
                 self.sock.settimeout(left)
-                data = self.sock.recv(1 << 20)
+                data = self.sock.recv(self.RECV_MAX)
             except socket.timeout:
                 return False, got
             except (ConnectionResetError, BrokenPipeError):
@@ -122,13 +98,6 @@ class Raw(mqttraw.Client):
             return True
         except (BrokenPipeError, ConnectionResetError):
             return False
-
-    def subscribe(self, filters, pid=1):
-        """filters: list of (filter, qos); returns the SUBACK codes."""
-        self.send(mqttraw.subscribe(pid, filters))
-        p = self.expect("SUBACK")
-        assert p.pid() == pid
-        return list(p.body[2:])
 
     def roundtrip(self, topic, payload, pid=1):
         """Publish QoS 1 on topic (which this client subscribes to at

@@ -11,26 +11,10 @@ import helpers  # noqa: E402
 
 
 @pytest.fixture
-def paho(broker):
-    """paho(client_id="", protocol=..., connect=True, **kw) -> a connected
-    PahoClient on the default broker; all are closed at teardown."""
-    made = []
-
-    def make(client_id="", connect=True, on=None, **kw):
-        c = helpers.PahoClient(on or broker, client_id, **kw)
-        made.append(c)
-        if connect:
-            c.connect()
-        return c
-
-    yield make
-    for c in made:
-        c.close()
-
-
-@pytest.fixture
 def pahof():
-    """Like paho, but the broker is given: pahof(broker, client_id, ...)."""
+    """pahof(broker, client_id="", connect=True, protocol=..., **kw) -> a
+    PahoClient on that broker, connected unless connect=False; all are
+    closed at teardown."""
     made = []
 
     def make(b, client_id="", connect=True, **kw):
@@ -43,6 +27,16 @@ def pahof():
     yield make
     for c in made:
         c.close()
+
+
+@pytest.fixture
+def paho(broker, pahof):
+    """Like pahof, on the default broker (or the one given as on=)."""
+
+    def make(client_id="", connect=True, on=None, **kw):
+        return pahof(on or broker, client_id, connect, **kw)
+
+    return make
 
 
 @pytest.fixture

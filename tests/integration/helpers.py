@@ -8,7 +8,6 @@
 - sentinel(): publish a marker after the messages under test and wait for
   it, so "message X did not arrive" is checked without sleeping.
 """
-import os
 import queue
 import shutil
 import socket
@@ -201,14 +200,6 @@ def raw(broker, client_id=None, version=4, connect=True, **kw):
     return c
 
 
-def raw_subscribe(c, filters, pid=1):
-    """filters: list of (filter, qos). Returns the granted list."""
-    c.send(mqttraw.subscribe(pid, filters))
-    p = c.expect("SUBACK")
-    assert p.pid() == pid
-    return list(p.body[2:])
-
-
 def raw_until(c, pred, timeout=WAIT):
     """Packets read until pred(packet) is true (inclusive)."""
     out = []
@@ -227,6 +218,24 @@ def raw_quiet(c, timeout=QUIET):
     except socket.timeout:
         return True
     raise AssertionError("unexpected packet %r" % (p,))
+
+
+def publish_in_parallel(pubs, n, message):
+    """Each PahoClient of pubs, in a thread of its own, publishes n QoS 1
+    messages, message(i, k) -> (topic, payload) for k = 0..n-1 with i its
+    index in pubs, then waits for their PUBACKs."""
+    def run(i, p):
+        infos = [p.publish(*message(i, k), qos=1, wait=False)
+                 for k in range(n)]
+        for info in infos:
+            info.wait_for_publish(timeout=WAIT)
+
+    threads = [threading.Thread(target=run, args=(i, p))
+               for i, p in enumerate(pubs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
 
 
 def sentinel(pub, sub, topic=None):
@@ -446,7 +455,7 @@ def go_offline(broker, client_id, filters, version=4):
     c = raw(broker, client_id, version, clean=False)
     sp = c.connack.body[0]
     if filters:
-        raw_subscribe(c, filters)
+        c.subscribe(filters)
     raw_disconnect(c)
     return sp
 

@@ -9,7 +9,7 @@ import pytest
 
 import mqttraw
 from helpers import (MQTTv311, PROTOCOLS, PROTO_IDS, WAIT,
-                     make_passwd, raw_subscribe, sentinel, uid)
+                     make_passwd, sentinel, uid)
 
 
 def connack_rc(p):
@@ -95,8 +95,8 @@ def test_mqtt_3_1_3_6_empty_client_id_gets_unique_id(broker, rawf):
     assert a.connack.body == b"\x00\x00"
     assert b.connack.body == b"\x00\x00"
     topic = "anon/" + uid()
-    assert raw_subscribe(a, [(topic, 0)]) == [0]
-    assert raw_subscribe(b, [(topic, 0)]) == [0]
+    assert a.subscribe([(topic, 0)]) == [0]
+    assert b.subscribe([(topic, 0)]) == [0]
     p = rawf(broker)
     p.send(mqttraw.publish(topic, b"x"))
     for c in (a, b):

@@ -7,7 +7,7 @@ import time
 import pytest
 
 import mqttraw
-from helpers import (go_offline, raw, raw_publish, raw_subscribe, uid,
+from helpers import (go_offline, raw, raw_publish, uid,
                      pub_fields, WAIT)
 
 pytestmark = pytest.mark.tern_only
@@ -44,7 +44,7 @@ def test_default_client_id_length_is_1024(broker):
 def test_max_topic_levels(broker_factory):
     b = broker_factory(["max_topic_levels 4"])
     sub = raw(b)
-    assert raw_subscribe(sub, [("a/b/c/d/e", 0), ("a/b/c/d", 1),
+    assert sub.subscribe([("a/b/c/d/e", 0), ("a/b/c/d", 1),
                                ("x/+/+/#", 1)]) == [0x80, 1, 1]
     pub = raw(b)
     raw_publish(pub, "x/1/2/3/4", b"too deep", qos=1)   # acked, dropped
@@ -56,13 +56,13 @@ def test_max_topic_levels(broker_factory):
 def test_max_subscriptions_per_client(broker_factory):
     b = broker_factory(["max_subscriptions_per_client 3"])
     c = raw(b)
-    assert raw_subscribe(c, [("a", 0), ("b", 0), ("c", 0), ("d", 0)]) == \
+    assert c.subscribe([("a", 0), ("b", 0), ("c", 0), ("d", 0)]) == \
         [0, 0, 0, 0x80]
     # Re-subscribing an existing filter replaces it and is not a new one.
-    assert raw_subscribe(c, [("a", 1)], pid=2) == [1]
+    assert c.subscribe([("a", 1)], pid=2) == [1]
     c.send(mqttraw.unsubscribe(3, ["b"]))
     c.expect("UNSUBACK")
-    assert raw_subscribe(c, [("d", 0)], pid=4) == [0]
+    assert c.subscribe([("d", 0)], pid=4) == [0]
 
 
 def raw_when_room(b):
@@ -172,7 +172,7 @@ def test_memory_limit_sheds_load(broker_factory):
     cid = uid("hog")
     go_offline(b, cid, [("hog/#", 1)])      # stores everything sent to it
     sub = raw(b)
-    raw_subscribe(sub, [("live", 0)])
+    sub.subscribe([("live", 0)])
     pub = raw(b)
     blob = b"x" * 100000
     refused_at = None

@@ -4,7 +4,7 @@ and new clients can connect afterwards."""
 import pytest
 
 import mqttraw
-from helpers import pub_fields, raw_subscribe, uid
+from helpers import pub_fields, uid
 
 S = mqttraw.mqtt_str
 
@@ -92,7 +92,7 @@ def test_mqtt_4_8_0_1_malformed_input_closes_only_that_connection(
     if connect_first:
         assert bad.connect(uid()).body[1] == 0
     during = rawf(broker)
-    raw_subscribe(during, [(topic, 1)])
+    during.subscribe([(topic, 1)])
     bad.send(data)
     assert bad.closed(), "connection not closed"
     bad.close()

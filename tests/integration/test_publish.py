@@ -1,14 +1,13 @@
 """PUBLISH at QoS 0, 1 and 2 in both directions: acknowledgement flows,
 exactly-once, QoS downgrade, ordering, and the inflight / queue limits."""
 import socket
-import threading
 import time
 
 import pytest
 
 import mqttraw
 from helpers import (MQTTv31, MQTTv311, PROTOCOLS, PROTO_IDS, WAIT,
-                     go_offline, pub_fields, raw_quiet, raw_subscribe,
+                     go_offline, pub_fields, publish_in_parallel, raw_quiet,
                      raw_publish, raw_sentinel, sentinel_many, uid)
 
 
@@ -21,7 +20,7 @@ def test_mqtt_3_3_4_1_publisher_ack_flows(broker, rawf, version):
     then PUBREL with PUBCOMP, each carrying the packet id."""
     topic = "flow/" + uid()
     sub = rawf(broker, version=version)
-    raw_subscribe(sub, [(topic, 2)])
+    sub.subscribe([(topic, 2)])
     p = rawf(broker, version=version)
     p.send(mqttraw.publish(topic, b"q0", qos=0))
     p.send(mqttraw.PINGREQ)
@@ -53,7 +52,7 @@ def test_subscriber_ack_flows(broker, rawf, pahof, version):
     [MQTT-4.3.3-1] and PUBCOMP ends QoS 2. Nothing is redelivered after."""
     topic = "flow/" + uid()
     sub = rawf(broker, version=version)
-    raw_subscribe(sub, [(topic, 2)])
+    sub.subscribe([(topic, 2)])
     pub = pahof(broker, uid())
     pub.publish(topic, b"zero", qos=0)
     t, pid, payload, qos, dup, retain = pub_fields(sub.expect("PUBLISH"))
@@ -194,8 +193,8 @@ def test_mqtt_3_8_4_6_downgrade_on_the_wire(broker, rawf, version):
     topic = "min/" + uid()
     s1 = rawf(broker, version=version)
     s0 = rawf(broker, version=version)
-    raw_subscribe(s1, [(topic, 1)])
-    raw_subscribe(s0, [(topic, 0)])
+    s1.subscribe([(topic, 1)])
+    s0.subscribe([(topic, 0)])
     p = rawf(broker, version=version)
     p.send(mqttraw.publish(topic, b"x", qos=2, pid=1))
     p.expect("PUBREC")
@@ -237,18 +236,7 @@ def test_mqtt_4_6_0_6_order_kept_per_publisher(paho):
     topic = "order/" + uid()
     sub.subscribe(topic, 1)
     pubs = [paho(uid()) for _ in range(3)]
-
-    def run(i, p):
-        infos = [p.publish(topic, b"%d:%d" % (i, k), qos=1, wait=False)
-                 for k in range(n)]
-        for info in infos:
-            info.wait_for_publish(timeout=WAIT)
-
-    threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(pubs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    publish_in_parallel(pubs, n, lambda i, k: (topic, b"%d:%d" % (i, k)))
     got = sub.get_n(3 * n, timeout=15)
     per = {0: [], 1: [], 2: []}
     for m in got:
@@ -300,7 +288,7 @@ def test_max_inflight_messages_window(broker_factory, rawf, pahof, qos):
     b = broker_factory(["max_inflight_messages 3"])
     topic = "infl/" + uid()
     slow = rawf(b)
-    raw_subscribe(slow, [(topic, qos)])
+    slow.subscribe([(topic, qos)])
     watch = pahof(b, uid())
     watch.subscribe(topic, qos)
     pub = pahof(b, uid())
@@ -329,7 +317,7 @@ def test_max_inflight_one_ack_opens_one_slot(broker_factory, rawf, pahof):
     b = broker_factory(["max_inflight_messages 3"])
     topic = "infl/" + uid()
     slow = rawf(b)
-    raw_subscribe(slow, [(topic, 1)])
+    slow.subscribe([(topic, 1)])
     watch = pahof(b, uid())
     watch.subscribe(topic, 1)
     pub = pahof(b, uid())
@@ -375,7 +363,7 @@ def test_max_queued_messages_online_newest_dropped(broker_factory, rawf, pahof):
     b = broker_factory(["max_inflight_messages 3", "max_queued_messages 4"])
     topic = "queue/" + uid()
     slow = rawf(b)
-    raw_subscribe(slow, [(topic, 1)])
+    slow.subscribe([(topic, 1)])
     watch = pahof(b, uid())
     watch.subscribe(topic, 1)
     pub = pahof(b, uid())

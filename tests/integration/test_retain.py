@@ -4,7 +4,7 @@ import pytest
 
 import mqttraw
 from helpers import (PROTOCOLS, PROTO_IDS, pub_fields, raw_quiet,
-                     raw_subscribe, sentinel, uid)
+                     sentinel, uid)
 
 
 def retained_for(pahof, broker, filt, qos=2):
@@ -40,7 +40,7 @@ def test_retained_flag_on_the_wire(broker, rawf):
     p.send(mqttraw.publish(topic, b"old", qos=1, retain=True, pid=1))
     p.expect("PUBACK")
     s = rawf(broker)
-    raw_subscribe(s, [(topic, 0)])
+    s.subscribe([(topic, 0)])
     m = s.expect("PUBLISH")
     assert m.retain and pub_fields(m)[2] == b"old"
     assert m.flags == 0x1
@@ -147,10 +147,10 @@ def test_mqtt_3_8_4_3_resubscribe_replaces_and_resends_retained(broker, rawf, pa
     pub = pahof(broker, uid())
     pub.publish(topic, b"kept", qos=2, retain=True)
     c = rawf(broker)
-    assert raw_subscribe(c, [(topic, 0)]) == [0]
+    assert c.subscribe([(topic, 0)]) == [0]
     m = c.expect("PUBLISH")
     assert pub_fields(m)[2:] == (b"kept", 0, False, True)
-    assert raw_subscribe(c, [(topic, 1)], pid=2) == [1]
+    assert c.subscribe([(topic, 1)], pid=2) == [1]
     m = c.expect("PUBLISH")
     f = pub_fields(m)
     assert f[2:] == (b"kept", 1, False, True)

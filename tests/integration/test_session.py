@@ -6,7 +6,7 @@ import pytest
 import mqttraw
 from helpers import (LEVEL, MQTTv311, PROTOCOLS, PROTO_IDS,
                      go_offline, pub_fields, raw_disconnect, raw_drop,
-                     raw_quiet, raw_sentinel, raw_subscribe, sentinel, uid)
+                     raw_quiet, raw_sentinel, sentinel, uid)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS, ids=PROTO_IDS.get)
@@ -86,14 +86,14 @@ def test_mqtt_3_1_2_6_clean_session_discards_old_session(broker, rawf, pahof, ve
     pub.publish(topic, b"queued", qos=1)
     c = rawf(broker, cid, version=version, clean=True)
     assert c.connack.body == b"\x00\x00"
-    raw_subscribe(c, [("sentinel", 2)])
+    c.subscribe([("sentinel", 2)])
     pub.publish(topic, b"live", qos=1)
     pub.publish("sentinel", b"s", qos=1)
     assert pub_fields(c.expect("PUBLISH"))[0] == "sentinel"
     raw_disconnect(c)
     r = rawf(broker, cid, version=version, clean=False)
     assert r.connack.body == b"\x00\x00"
-    raw_subscribe(r, [("sentinel", 2)])
+    r.subscribe([("sentinel", 2)])
     pub.publish(topic, b"after", qos=1)
     pub.publish("sentinel", b"s", qos=1)
     assert pub_fields(r.expect("PUBLISH"))[0] == "sentinel"
@@ -106,11 +106,11 @@ def test_mqtt_3_1_2_7_clean_session_end_discards_subscriptions(broker, pahof):
     topic = "sess/" + uid()
     c = mqttraw.Client(broker.port)
     c.connect(cid, clean=True)
-    raw_subscribe(c, [(topic, 1), ("sentinel", 2)])
+    c.subscribe([(topic, 1), ("sentinel", 2)])
     raw_disconnect(c)
     r = mqttraw.Client(broker.port)
     assert r.connect(cid, clean=False).body == b"\x00\x00"
-    raw_subscribe(r, [("sentinel", 2)])
+    r.subscribe([("sentinel", 2)])
     pub = pahof(broker, uid())
     pub.publish(topic, b"x", qos=1)
     pub.publish("sentinel", b"s", qos=1)
@@ -130,7 +130,7 @@ def test_mqtt_3_1_4_2_takeover_closes_first_connection(broker, rawf, version):
     assert second.connack.body[1] == 0
     assert first.closed()
     topic = "take/" + uid()
-    raw_subscribe(second, [(topic, 1)])
+    second.subscribe([(topic, 1)])
     second.send(mqttraw.publish(topic, b"mine", qos=1, pid=9))
     got = {p.name: p for p in (second.recv(), second.recv())}
     assert got["PUBACK"].pid() == 9
@@ -158,7 +158,7 @@ def test_takeover_keeps_persistent_session(broker, rawf):
     cid = uid("k")
     topic = "take/" + uid()
     first = rawf(broker, cid, clean=False)
-    raw_subscribe(first, [(topic, 1)])
+    first.subscribe([(topic, 1)])
     second = rawf(broker, cid, clean=False)
     assert second.connack.body == b"\x01\x00"
     assert first.closed()
@@ -175,7 +175,7 @@ def test_takeover_repeated(broker, rawf):
     cid = uid("k")
     topic = "take/" + uid()
     prev = rawf(broker, cid, clean=False)
-    raw_subscribe(prev, [(topic, 1)])
+    prev.subscribe([(topic, 1)])
     pub = rawf(broker)
     for i in range(10):
         cur = rawf(broker, cid, clean=False)
@@ -200,7 +200,7 @@ def test_mqtt_4_4_0_1_unacked_qos1_resent_with_dup_in_order(broker, rawf):
     cid = uid("d")
     topic = "dup/" + uid()
     sub = rawf(broker, cid, clean=False)
-    raw_subscribe(sub, [(topic, 1)])
+    sub.subscribe([(topic, 1)])
     pub = rawf(broker)
     for i in range(5):
         pub.send(mqttraw.publish(topic, "m%d" % i, qos=1, pid=i + 1))
@@ -244,7 +244,7 @@ def test_mqtt_4_4_0_1_qos2_pubrel_resent_after_pubrec(broker, rawf):
     cid = uid("d")
     topic = "dup/" + uid()
     sub = rawf(broker, cid, clean=False)
-    raw_subscribe(sub, [(topic, 2)])
+    sub.subscribe([(topic, 2)])
     pub = rawf(broker)
     for i, body in enumerate((b"rec", b"norec")):
         pub.send(mqttraw.publish(topic, body, qos=2, pid=i + 1))

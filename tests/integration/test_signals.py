@@ -8,7 +8,7 @@ import time
 import pytest
 
 import mqttraw
-from helpers import go_offline, raw_subscribe, uid
+from helpers import go_offline, uid
 
 PROMPT = 3.0
 
@@ -93,7 +93,7 @@ def test_sighup_keeps_running(broker_factory, pahof):
     assert b.alive()
     r = mqttraw.Client(b.port)
     r.connect(uid())
-    raw_subscribe(r, [(topic, 0)])
+    r.subscribe([(topic, 0)])
     c.publish(topic, b"again", qos=1)
     assert r.expect("PUBLISH")
     r.close()

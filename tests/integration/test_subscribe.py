@@ -3,7 +3,7 @@ wildcard matching, and '$' topics."""
 import pytest
 
 import mqttraw
-from helpers import (BROKER_KIND, pub_fields, raw_subscribe,
+from helpers import (BROKER_KIND, pub_fields,
                      sentinel, sentinel_many, uid)
 
 
@@ -47,7 +47,7 @@ def test_mqtt_3_10_4_4_unsuback_and_delivery_stops(broker, rawf, pahof, version)
     [MQTT-3.10.4-2] after it, no new message for that filter arrives."""
     topic = "u/" + uid()
     c = rawf(broker, version=version)
-    raw_subscribe(c, [(topic, 1), ("sentinel", 0)])
+    c.subscribe([(topic, 1), ("sentinel", 0)])
     c.send(mqttraw.unsubscribe(0x0A0B, [topic]))
     p = c.expect("UNSUBACK")
     assert p.flags == 0 and p.body == b"\x0a\x0b"
@@ -70,7 +70,7 @@ def test_mqtt_3_10_4_6_multi_filter_unsubscribe(broker, rawf, pahof):
     character by character: unsubscribing "x/+" leaves "x/a" in place."""
     base = uid()
     c = rawf(broker)
-    raw_subscribe(c, [(base + "/a", 0), (base + "/b", 0), (base + "/+", 0),
+    c.subscribe([(base + "/a", 0), (base + "/b", 0), (base + "/+", 0),
                       ("sentinel", 0)])
     c.send(mqttraw.unsubscribe(9, [base + "/b", base + "/+"]))
     assert c.expect("UNSUBACK").pid() == 9
@@ -122,8 +122,8 @@ def overlap_run(broker, rawf, subs, q):
     copy the subscriber with `subs` receives (acknowledging each)."""
     c = rawf(broker)
     for i, f in enumerate(subs):
-        raw_subscribe(c, [f], pid=i + 1)
-    raw_subscribe(c, [("sentinel", 0)], pid=100)
+        c.subscribe([f], pid=i + 1)
+    c.subscribe([("sentinel", 0)], pid=100)
     p = rawf(broker)
     p.send(mqttraw.publish("o/a/b", b"x", qos=q, pid=1))
     if q == 1:

@@ -9,7 +9,8 @@ import time
 import pytest
 
 import mqttraw
-from helpers import WAIT, pub_fields, raw_subscribe, tern_conf, uid
+from helpers import (pub_fields, publish_in_parallel,
+                     tern_conf, uid)
 
 pytestmark = pytest.mark.tern_only
 
@@ -25,17 +26,7 @@ def test_workers_fan_in_fan_out(broker_factory, pahof):
         s.subscribe("mw/#", 1)
     pubs = [pahof(b, uid()) for _ in range(8)]
     n = 50
-
-    def run(i, p):
-        infos = [p.publish("mw/%d" % i, b"%d" % k, qos=1, wait=False) for k in range(n)]
-        for info in infos:
-            info.wait_for_publish(timeout=WAIT)
-
-    threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(pubs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    publish_in_parallel(pubs, n, lambda i, k: ("mw/%d" % i, b"%d" % k))
     for s in subs:
         got = s.get_n(8 * n, timeout=15)
         per = {}
@@ -54,7 +45,7 @@ def test_workers_point_to_point_many_connections(broker_factory, rawf):
     subs = []
     for i in range(40):
         c = rawf(b)
-        raw_subscribe(c, [("p2p/%d" % i, 2)])
+        c.subscribe([("p2p/%d" % i, 2)])
         subs.append(c)
     pubs = [rawf(b) for _ in range(4)]
     pid = 0
@@ -96,7 +87,7 @@ def test_workers_takeover_20_times(broker_factory, rawf):
     cid = uid("m")
     topic = "move/" + uid()
     cur = rawf(b, cid, clean=False)
-    raw_subscribe(cur, [(topic, 1)])
+    cur.subscribe([(topic, 1)])
     pub = rawf(b)
     for i in range(20):
         pub.send(mqttraw.publish(topic, b"%d" % i, qos=1, pid=i + 1))
@@ -124,7 +115,7 @@ def test_workers_takeover_under_traffic(broker_factory, pahof):
     n = 400
     first = mqttraw.Client(b.port)
     first.connect(cid, clean=False)
-    raw_subscribe(first, [(topic, 1)])
+    first.subscribe([(topic, 1)])
     pub = pahof(b, uid())
     done = threading.Event()
 
