@@ -525,6 +525,7 @@ void
 client_close_now(struct tern_client *c, int err)
 {
 	bool had_conn = c->state != CS_IDLE && c->state != CS_RECONNECT;
+	bool was_up = c->state == CS_CONNECTED;
 	int reason = c->pending_reason;
 	bool retry;
 
@@ -540,7 +541,10 @@ client_close_now(struct tern_client *c, int err)
 	if (c->user_disconnect) {
 		err = 0;
 	}
-	retry = err != 0 && c->opt.auto_reconnect && !c->blocking_connect;
+	/* A blocking tern_connect() reports a failed attempt itself; once
+	 * its CONNACK is in, a loss is like any other and is retried. */
+	retry = err != 0 && c->opt.auto_reconnect &&
+	        (!c->blocking_connect || was_up);
 	c->state = retry ? CS_RECONNECT : CS_IDLE;
 	c->last_err = err != 0 ? err : TERN_ECLOSED;
 	if (retry) {

@@ -278,6 +278,24 @@ listener(uint16_t *port)
 	return fd;
 }
 
+/* tcp_opts() - base_opts() for a server on 127.0.0.1:@port. */
+static void
+tcp_opts(struct tern_options *o, int ver, uint16_t port)
+{
+	base_opts(o, ver);
+	o->host = "127.0.0.1";
+	o->port = port;
+}
+
+/* fast_reconnect() - reconnect automatically, 50 to 200 ms apart. */
+static void
+fast_reconnect(struct tern_options *o)
+{
+	o->auto_reconnect = true;
+	o->reconnect_min_ms = 50;
+	o->reconnect_max_ms = 200;
+}
+
 /* accept_while_looping() - run the client until @lfd has a connection. */
 static int
 accept_while_looping(struct tern_client *c, int lfd)
@@ -308,14 +326,10 @@ test_auto_reconnect_tcp(void)
 	uint16_t port;
 	int lfd = listener(&port), peer;
 
-	base_opts(&o, TERN_MQTT5);
-	o.host = "127.0.0.1";
-	o.port = port;
+	tcp_opts(&o, TERN_MQTT5, port);
 	o.connect_props.v = cp;
 	o.connect_props.n = 1;
-	o.auto_reconnect = true;
-	o.reconnect_min_ms = 50;
-	o.reconnect_max_ms = 200;
+	fast_reconnect(&o);
 	T_CHECK_INT(tern_client_new(&o, &c), 0);
 	seen_install(c, &s);
 	T_CHECK_INT(tern_connect_async(c), 0);
@@ -441,6 +455,79 @@ mini_main(void *arg)
 	return NULL;
 }
 
+/*
+ * A server that accepts a CONNECT and, in the same segment as its
+ * CONNACK, sends a reserved packet type: the client takes the CONNACK and
+ * loses the connection inside one read, while tern_connect() still waits.
+ * The second connection is answered normally.
+ */
+struct flaky {
+	int lfd;
+	int accepted;
+};
+
+static void *
+flaky_main(void *arg)
+{
+	static const uint8_t bad[] = {0x20, 0x02, 0x00, 0x00, 0x00, 0x00};
+	static const uint8_t connack[] = {0x20, 0x02, 0x00, 0x00};
+	struct flaky *f = arg;
+	uint8_t type, b[256];
+	size_t len;
+
+	for (int i = 0; i < 2; i++) {
+		int fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0 || read_pkt(fd, &type, b, &len) != 0) {
+			break;
+		}
+		f->accepted++;
+		if (i == 0) {
+			peer_send(fd, bad, sizeof bad);
+		} else {
+			peer_send(fd, connack, sizeof connack);
+			/* Until the client's DISCONNECT or close. */
+			(void)read_pkt(fd, &type, b, &len);
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+/* A loss right after the CONNACK is a loss like any other: tern_connect()
+ * succeeded, and the automatic reconnect takes over. */
+static void
+test_loss_after_connack_in_blocking_connect(void)
+{
+	struct flaky f = {0};
+	struct tern_options o;
+	struct tern_client *c;
+	struct seen s;
+	pthread_t t;
+	uint16_t port;
+	uint64_t end;
+
+	f.lfd = listener(&port);
+	T_CHECK_INT(pthread_create(&t, NULL, flaky_main, &f), 0);
+	tcp_opts(&o, TERN_MQTT311, port);
+	fast_reconnect(&o);
+	T_CHECK_INT(tern_client_new(&o, &c), 0);
+	seen_install(c, &s);
+	T_CHECK_INT(tern_connect(c), 0);
+	end = clock_mono_ms() + 3000;
+	while (s.connects < 2 && clock_mono_ms() < end) {
+		(void)tern_loop(c, 20);
+	}
+	T_CHECK_INT(s.connects, 2);
+	T_CHECK_INT(s.disconnects, 1);
+	T_CHECK(tern_is_connected(c));
+	T_CHECK_INT(tern_disconnect(c), 0);
+	tern_client_free(c);
+	T_CHECK_INT(pthread_join(t, NULL), 0);
+	T_CHECK_INT(f.accepted, 2);
+	close(f.lfd);
+}
+
 static void
 test_loop_thread(void)
 {
@@ -453,9 +540,7 @@ test_loop_thread(void)
 
 	m.lfd = listener(&port);
 	T_CHECK_INT(pthread_create(&t, NULL, mini_main, &m), 0);
-	base_opts(&o, TERN_MQTT311);
-	o.host = "127.0.0.1";
-	o.port = port;
+	tcp_opts(&o, TERN_MQTT311, port);
 	T_CHECK_INT(tern_client_new(&o, &c), 0);
 	T_CHECK_INT(tern_loop_start(c), 0);
 	T_CHECK_INT(tern_loop_start(c), TERN_EBUSY);
@@ -477,4 +562,5 @@ test_loop_thread(void)
 T_MAIN(T_CASE(test_resume_resends_dup), T_CASE(test_resume_without_session),
        T_CASE(test_v5_reconnect_resumes), T_CASE(test_receive_maximum),
        T_CASE(test_packet_ids_never_reused), T_CASE(test_keepalive),
-       T_CASE(test_auto_reconnect_tcp), T_CASE(test_loop_thread))
+       T_CASE(test_auto_reconnect_tcp), T_CASE(test_loop_thread),
+       T_CASE(test_loss_after_connack_in_blocking_connect))

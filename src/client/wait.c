@@ -75,7 +75,10 @@ static bool
 connect_done(struct tern_client *c, void *arg)
 {
 	(void)arg;
-	return c->state == CS_CONNECTED || c->state == CS_IDLE;
+	/* CS_RECONNECT: the CONNACK came, then the connection was lost
+	 * and the reconnect took over (see client_close_now()). */
+	return c->state == CS_CONNECTED || c->state == CS_IDLE ||
+	       c->state == CS_RECONNECT;
 }
 
 int
@@ -98,7 +101,7 @@ tern_connect(struct tern_client *c)
 		                  c->opt.connect_timeout_ms + 1000);
 	}
 	c->blocking_connect = false;
-	if (err == 0 && c->state != CS_CONNECTED) {
+	if (err == 0 && c->state == CS_IDLE) {
 		err = c->last_err;
 	}
 	if (err != 0 && c->state != CS_IDLE) {
