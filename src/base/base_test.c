@@ -2,6 +2,10 @@
  * base_test.c - span readers/writers, UTF-8 rules, buffers, MPSC queue.
  */
 #include "alloc.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "buf.h"
 #include "mpsc.h"
 #include "rd.h"
@@ -114,6 +118,63 @@ test_alloc_injection(void)
 	tern_free(p);
 }
 
+/* The other thread allocates, the caller frees: the sum must be exact. */
+struct alloc_job {
+	void *blocks[64];
+	size_t n;
+	bool free_one_here;
+};
+
+static void *
+alloc_blocks(void *arg)
+{
+	struct alloc_job *job = arg;
+
+	for (size_t i = 0; i < job->n; i++) {
+		job->blocks[i] = tern_malloc(1000);
+	}
+	if (job->free_one_here) {
+		tern_free(job->blocks[--job->n]);
+	}
+	return NULL;
+}
+
+static void
+test_alloc_count_across_threads(void)
+{
+	size_t before = alloc_in_use(), approx = alloc_in_use_approx();
+	struct alloc_job job = {.n = 64, .free_one_here = true};
+	pthread_t t;
+
+	T_CHECK_INT(pthread_create(&t, NULL, alloc_blocks, &job), 0);
+	T_CHECK_INT(pthread_join(t, NULL), 0);
+	/* The thread's count outlives it, and its unfolded rest is folded
+	 * at its exit. */
+	T_CHECK(alloc_in_use() >= before + 63 * 1000);
+	T_CHECK(alloc_in_use() < before + 63 * 1100);
+	T_CHECK(alloc_in_use_approx() + ALLOC_FOLD_BYTES >= approx + 63 * 1000);
+	for (size_t i = 0; i < job.n; i++) {
+		tern_free(job.blocks[i]);
+	}
+	T_CHECK_INT(alloc_in_use(), before);
+}
+
+static void
+test_alloc_approx_follows_large_blocks(void)
+{
+	size_t approx = alloc_in_use_approx();
+	void *p = tern_malloc(1u << 20);
+
+	T_CHECK(p != NULL);
+	T_CHECK(alloc_in_use_approx() + ALLOC_FOLD_BYTES >=
+	        approx + (1u << 20));
+	T_CHECK(alloc_in_use_approx() <=
+	        approx + (1u << 20) + ALLOC_FOLD_BYTES);
+	tern_free(p);
+	T_CHECK(alloc_in_use_approx() <= approx + ALLOC_FOLD_BYTES);
+	T_CHECK(alloc_in_use_approx() + ALLOC_FOLD_BYTES >= approx);
+}
+
 struct item {
 	struct mpsc_node node;
 	int v;
@@ -148,4 +209,5 @@ test_mpsc_fifo(void)
 T_MAIN(T_CASE(test_varint_roundtrip), T_CASE(test_varint_five_bytes_malformed),
        T_CASE(test_varint_truncated), T_CASE(test_rd_bin_bounds),
        T_CASE(test_utf8_rules), T_CASE(test_buf_grow_consume),
-       T_CASE(test_alloc_injection), T_CASE(test_mpsc_fifo))
+       T_CASE(test_alloc_injection), T_CASE(test_alloc_count_across_threads),
+       T_CASE(test_alloc_approx_follows_large_blocks), T_CASE(test_mpsc_fifo))

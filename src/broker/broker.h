@@ -22,6 +22,7 @@
 #include "../auth/auth.h"
 #include "../base/list.h"
 #include "../base/mpsc.h"
+#include "../base/pool.h"
 #include "../codec/msg.h"
 #include "../config/config.h"
 #include "../net/conn.h"
@@ -37,6 +38,8 @@
 #define CLIENT_OUT_HIGH (256 * 1024)
 /* Deliveries per cross-worker batch (one allocation, one push). */
 #define BATCH_MAX 256
+/* Empty batches a worker keeps for reuse. */
+#define BATCH_POOL_KEEP 8
 /* A connection may be handed between workers at most this often. */
 #define CLIENT_MAX_HOPS 4
 /* Worker housekeeping period (keep-alive, connect timeout, expiry). */
@@ -137,6 +140,7 @@ struct delivery {
 
 struct batch {
 	struct inbox_item item;
+	struct pool *home; /* the producer's batch pool: it goes back there */
 	uint32_t n;
 	struct delivery d[BATCH_MAX];
 };
@@ -247,6 +251,10 @@ struct worker {
 	struct mpsc inbox;
 	atomic_int sleeping; /* pairs with the producers' fence in push */
 	struct batch **out;  /* per destination worker, pending this turn */
+	/* Messages and batches this worker makes, given back by whichever
+	 * worker frees them (base/pool.h). */
+	struct pool msg_pool;
+	struct pool batch_pool;
 	struct worker_listen *lw;
 	size_t n_lw;
 	uint64_t accept_resume_ms; /* 0 = accepting */
@@ -315,6 +323,10 @@ int worker_accept_fd(struct worker *w, int fd, uint8_t listener);
  * (router_online) on @w->idx; worker_main() is the turns of a thread.
  */
 int worker_turn(struct worker *w, int max_wait_ms);
+/* worker_fini_pools() - free the pools of messages and batches the worker
+ * made. Last: after every worker's worker_fini() and everything else that
+ * may hold a message (retained ones). */
+void worker_fini_pools(struct worker *w);
 void *worker_main(void *arg);
 void worker_push(struct worker *from, struct worker *to,
                  struct inbox_item *item);

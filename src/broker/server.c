@@ -34,7 +34,9 @@ mem_budget(const struct config *cfg)
 enum mem_pressure
 server_mem_pressure(const struct server *srv)
 {
-	size_t used = alloc_in_use();
+	/* Approximate (ALLOC_FOLD_BYTES per worker): exact would mean
+	 * visiting every thread's counter for every PUBLISH. */
+	size_t used = alloc_in_use_approx();
 
 	if (srv->mem_budget == SIZE_MAX || used < srv->mem_budget / 10 * 9) {
 		return MEM_OK;
@@ -240,10 +242,6 @@ server_free(struct server *srv)
 			worker_fini(srv->workers[i]);
 		}
 	}
-	for (unsigned i = 0; srv->workers != NULL && i < srv->n_workers; i++) {
-		tern_free(srv->workers[i]);
-	}
-	tern_free(srv->workers);
 	router_free(srv->router);
 	retain_free(srv->retain);
 	passwd_free(srv->passwd);
@@ -251,5 +249,13 @@ server_free(struct server *srv)
 	if (srv->reg_ready) {
 		registry_fini(&srv->reg);
 	}
+	/* Last: every message above went back to its maker's pool. */
+	for (unsigned i = 0; srv->workers != NULL && i < srv->n_workers; i++) {
+		if (srv->workers[i] != NULL && srv->workers[i]->out != NULL) {
+			worker_fini_pools(srv->workers[i]);
+		}
+		tern_free(srv->workers[i]);
+	}
+	tern_free(srv->workers);
 	tern_free(srv);
 }

@@ -181,6 +181,8 @@ worker_init(struct worker *w, struct server *srv, unsigned idx, char *err,
 	list_init(&w->closing);
 	list_init(&w->throttled);
 	w->free_slot = UINT32_MAX;
+	pool_init(&w->msg_pool, MSG_POOL_BLOCK, MSG_POOL_KEEP);
+	pool_init(&w->batch_pool, sizeof(struct batch), BATCH_POOL_KEEP);
 	w->now_ms = srv->clock();
 	w->next_tick_ms = w->now_ms + TICK_MS;
 	w->next_sys_ms = w->now_ms + 1000u * (uint64_t)srv->cfg->sys_interval;
@@ -194,20 +196,32 @@ worker_init(struct worker *w, struct server *srv, unsigned idx, char *err,
 	return 0;
 }
 
+/* Back to the worker that made it, so that no worker frees into another's
+ * malloc arena. Thread: any. */
 static void
-free_batch(struct batch *b)
+release_batch(struct worker *w, struct batch *b)
+{
+	if (b->home == &w->batch_pool) {
+		pool_put(b->home, b);
+	} else {
+		pool_give_back(b->home, b);
+	}
+}
+
+static void
+free_batch(struct worker *w, struct batch *b)
 {
 	for (uint32_t i = 0; i < b->n; i++) {
 		msg_unref(b->d[i].m);
 	}
-	tern_free(b);
+	release_batch(w, b);
 }
 
 static void
-free_inbox_item(struct inbox_item *it)
+free_inbox_item(struct worker *w, struct inbox_item *it)
 {
 	if (it->kind == INBOX_BATCH) {
-		free_batch((struct batch *)(void *)it);
+		free_batch(w, (struct batch *)(void *)it);
 	} else {
 		struct client *c = LIST_ENTRY(it, struct client, item);
 		close(c->conn.watch.fd);
@@ -232,11 +246,11 @@ worker_fini(struct worker *w)
 		client_finish_close(c);
 	}
 	while ((n = mpsc_pop(&w->inbox)) != NULL) {
-		free_inbox_item((struct inbox_item *)(void *)n);
+		free_inbox_item(w, (struct inbox_item *)(void *)n);
 	}
 	for (unsigned i = 0; w->out != NULL && i < w->srv->n_workers; i++) {
 		if (w->out[i] != NULL) {
-			free_batch(w->out[i]);
+			free_batch(w, w->out[i]);
 		}
 	}
 	for (uint32_t i = 0; i < w->n_slots; i++) {
@@ -253,6 +267,13 @@ worker_fini(struct worker *w)
 	tern_free(w->out);
 	flow_fini(w);
 	loop_fini(&w->loop);
+}
+
+void
+worker_fini_pools(struct worker *w)
+{
+	pool_fini(&w->msg_pool);
+	pool_fini(&w->batch_pool);
 }
 
 void
@@ -275,7 +296,7 @@ worker_queue_delivery(struct worker *w, uint32_t dest, const struct delivery *d)
 	struct batch *b = w->out[dest];
 
 	if (b == NULL) {
-		b = tern_malloc(sizeof(*b));
+		b = pool_get(&w->batch_pool);
 		if (b == NULL) {
 			msg_unref(d->m);
 			atomic_fetch_add_explicit(&w->stats.dropped, 1,
@@ -283,6 +304,7 @@ worker_queue_delivery(struct worker *w, uint32_t dest, const struct delivery *d)
 			return;
 		}
 		b->item.kind = INBOX_BATCH;
+		b->home = &w->batch_pool;
 		b->n = 0;
 		w->out[dest] = b;
 	}
@@ -325,7 +347,7 @@ drain_inbox(struct worker *w)
 			}
 			atomic_fetch_sub_explicit(&w->inbox_pending, (long)b->n,
 			                          memory_order_relaxed);
-			tern_free(b);
+			release_batch(w, b);
 		} else {
 			struct client *c = LIST_ENTRY(it, struct client, item);
 			client_adopt(w, c);
@@ -508,6 +530,8 @@ housekeeping(struct worker *w)
 		w->next_tick_ms = w->now_ms + TICK_MS;
 		tick(w);
 		resume_accepting(w);
+		pool_trim(&w->msg_pool);
+		pool_trim(&w->batch_pool);
 	}
 	if (w->idx == 0 && w->srv->cfg->sys_interval > 0 &&
 	    w->now_ms >= w->next_sys_ms) {
@@ -556,6 +580,7 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	msg_pool_attach(&w->msg_pool);
 	router_online(w->srv->router, w->idx);
 	while (!atomic_load_explicit(&w->srv->stopping, memory_order_acquire)) {
 		(void)worker_turn(w, -1); /* the count is for tests */

@@ -1,9 +1,56 @@
 /*
  * msg.c - the one allocating file of codec/: struct msg.
+ *
+ * A message is usually freed by another worker than the one that made it
+ * (the subscriber's), so small messages come from the maker's pool and go
+ * back to it (pool.h says why). Which pool a thread takes from is the one
+ * piece of thread-local state here: msg_new() and msg_unref() are called
+ * from code that has no worker at hand.
  */
 #include "msg.h"
 
 #include "../base/alloc.h"
+
+static _Thread_local struct pool *thread_pool;
+
+void
+msg_pool_attach(struct pool *p)
+{
+	thread_pool = p;
+}
+
+/* Room for a message of @n data bytes: from this thread's pool when it
+ * fits, else from malloc. */
+static struct msg *
+msg_alloc(size_t n)
+{
+	struct msg *m;
+
+	if (thread_pool != NULL && sizeof(*m) + n <= MSG_POOL_BLOCK) {
+		m = pool_get(thread_pool);
+		if (m != NULL) {
+			m->home = thread_pool;
+		}
+		return m;
+	}
+	m = tern_malloc(sizeof(*m) + n);
+	if (m != NULL) {
+		m->home = NULL;
+	}
+	return m;
+}
+
+static void
+msg_release(struct msg *m)
+{
+	if (m->home == NULL) {
+		tern_free(m);
+	} else if (m->home == thread_pool) {
+		pool_put(m->home, m);
+	} else {
+		pool_give_back(m->home, m);
+	}
+}
 
 struct msg *
 msg_new(struct span topic, struct span payload, struct span props, uint8_t qos,
@@ -17,7 +64,7 @@ msg_new(struct span topic, struct span payload, struct span props, uint8_t qos,
 		return NULL;
 	}
 	n = topic.len + payload.len + props.len;
-	m = tern_malloc(sizeof(*m) + n);
+	m = msg_alloc(n);
 	if (m == NULL) {
 		return NULL;
 	}
@@ -51,7 +98,12 @@ msg_unref(struct msg *m)
 	 * every other owner's decrement. (A release decrement plus an
 	 * acquire fence would do, but ThreadSanitizer does not model
 	 * fences.) */
-	if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1) {
-		tern_free(m);
+	/* The sole reference (the common case for a message that went to
+	 * one local subscriber or none) needs no read-modify-write: nobody
+	 * else holds one, so nobody can make another. The acquire pairs
+	 * with the release of the other owners' decrements. */
+	if (atomic_load_explicit(&m->refs, memory_order_acquire) == 1 ||
+	    atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1) {
+		msg_release(m);
 	}
 }

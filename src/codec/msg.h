@@ -11,7 +11,14 @@
 
 #include <stdatomic.h>
 
+#include "../base/pool.h"
 #include "mqtt.h"
+
+/* Messages whose struct and data fit in this many bytes come from the
+ * allocating thread's pool (msg_pool_attach), the others from malloc. */
+#define MSG_POOL_BLOCK 512
+/* Free pooled messages a thread keeps for reuse (128 KiB). */
+#define MSG_POOL_KEEP 256
 
 struct msg {
 	atomic_uint refs;
@@ -23,8 +30,18 @@ struct msg {
 	struct span topic;    /* into data */
 	struct span payload;  /* into data */
 	struct span props;    /* forwardable v5 property entries, into data */
+	struct pool *home;    /* the pool it came from, or NULL (malloc) */
 	uint8_t data[];
 };
+
+/*
+ * msg_pool_attach() - take messages that fit MSG_POOL_BLOCK from @p in this
+ * thread, and give them back to it when their last reference goes away,
+ * whichever thread drops it. @p is borrowed; it must outlive every message
+ * taken from it (pool_fini once no thread holds one). NULL detaches.
+ * Thread: the one that owns @p (see pool.h).
+ */
+void msg_pool_attach(struct pool *p);
 
 /*
  * msg_new() - copy @topic, @payload and @props (pre-encoded property
