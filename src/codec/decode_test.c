@@ -1451,6 +1451,9 @@ packet_props(struct mqtt_packet *pk, struct mqtt_props *out[2])
 	case MQTT_AUTH:
 		out[0] = &pk->u.disconnect.props;
 		return 1;
+	case MQTT_PINGREQ:
+	case MQTT_PINGRESP:
+		return 0; /* nothing but the type is decoded */
 	default:
 		out[0] = &pk->u.ack.props;
 		return 1;

@@ -21,12 +21,14 @@ topic_check_name(struct span t)
 	if (t.len == 0 || t.len > TOPIC_MAX) {
 		return TERN_ETOPIC;
 	}
-	/* [MQTT-3.3.2-2] [MQTT-4.7.1-1] No wildcards in a topic name. */
-	if (memchr(t.p, '+', t.len) != NULL ||
-	    memchr(t.p, '#', t.len) != NULL) {
-		return TERN_ETOPIC;
+	/* [MQTT-3.3.2-2] [MQTT-4.7.1-1] No wildcards in a topic name. One
+	 * branch-free pass the compiler vectorises: this runs for every
+	 * PUBLISH, and two memchr() calls cost more on short topics. */
+	unsigned wild = 0;
+	for (size_t i = 0; i < t.len; i++) {
+		wild |= (unsigned)(t.p[i] == '+') | (unsigned)(t.p[i] == '#');
 	}
-	return 0;
+	return wild != 0 ? TERN_ETOPIC : 0;
 }
 
 int
@@ -97,13 +99,12 @@ topic_match(struct span f, struct span n)
 size_t
 topic_levels(struct span t)
 {
-	struct level_it it = level_it_make(t);
-	size_t n = 0;
+	/* One more level than separators; a branch-free count the compiler
+	 * vectorises (this runs for every PUBLISH). */
+	size_t n = 1;
 
-	while (!level_it_done(&it)) {
-		/* Counting only: the level itself is not needed. */
-		(void)level_it_next(&it);
-		n++;
+	for (size_t i = 0; i < t.len; i++) {
+		n += (size_t)(t.p[i] == '/');
 	}
 	return n;
 }
