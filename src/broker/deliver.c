@@ -92,8 +92,7 @@ send_publish(struct client *c, struct msg *m, const struct qent *q, bool dup)
 		client_close(c, "out of memory");
 		return;
 	}
-	atomic_fetch_add_explicit(&c->w->stats.msgs_sent, 1,
-	                          memory_order_relaxed);
+	stat_add(&c->w->stats.msgs_sent, 1);
 	client_want_write(c);
 }
 
@@ -152,7 +151,7 @@ qent_new(struct msg *m, uint8_t qos, bool retain)
 static void
 count_drop(struct worker *w)
 {
-	atomic_fetch_add_explicit(&w->stats.dropped, 1, memory_order_relaxed);
+	stat_add(&w->stats.dropped, 1);
 }
 
 /*

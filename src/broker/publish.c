@@ -183,8 +183,7 @@ handle_publish(struct client *c, const struct mqtt_packet *p)
 	struct msg *m;
 	int err;
 
-	atomic_fetch_add_explicit(&c->w->stats.msgs_recv, 1,
-	                          memory_order_relaxed);
+	stat_add(&c->w->stats.msgs_recv, 1);
 	err = screen(c, pub);
 	if (err < 0) {
 		return err;
