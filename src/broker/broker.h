@@ -24,6 +24,7 @@
 #include "../base/mpsc.h"
 #include "../base/pool.h"
 #include "../codec/msg.h"
+#include "../codec/pubhead.h"
 #include "../config/config.h"
 #include "../net/conn.h"
 #include "../net/listener.h"
@@ -270,6 +271,7 @@ struct worker {
 	 * worker frees them (base/pool.h). */
 	struct pool msg_pool;
 	struct pool batch_pool;
+	struct pub_head_cache heads; /* deliver.c: PUBLISH heads, encoded once */
 	struct worker_listen *lw;
 	size_t n_lw;
 	uint64_t accept_resume_ms; /* 0 = accepting */

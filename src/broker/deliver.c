@@ -54,9 +54,10 @@ window_open(const struct worker *w, const struct session *s)
 	return s->n_inflight < (size_t)max;
 }
 
-/* Encode one PUBLISH for @c: a small header, then the shared payload. */
-static void
-send_publish(struct client *c, struct msg *m, const struct qent *q, bool dup)
+/* A head too long for the worker's cache (codec/pubhead.h): encoded
+ * here, for this one send. */
+static int
+queue_long_head(struct client *c, struct msg *m, const struct qent *q, bool dup)
 {
 	struct mqtt_publish p = {
 	        .qos = q->qos,
@@ -66,22 +67,32 @@ send_publish(struct client *c, struct msg *m, const struct qent *q, bool dup)
 	        .pid = q->pid,
 	        .payload = m->payload,
 	};
-	uint8_t small[512];
-	uint8_t *b = small;
 	size_t n = codec_publish_head_size(&p, (enum mqtt_ver)c->ver);
+	uint8_t *b = tern_malloc(n);
 	struct wr w;
 	int err;
 
-	if (n > sizeof small && (b = tern_malloc(n)) == NULL) {
-		client_close(c, "out of memory");
-		return;
+	if (n == 0 || b == NULL) {
+		tern_free(b);
+		return TERN_ENOMEM;
 	}
 	w = wr_make(b, n);
 	codec_write_publish_head(&w, &p, (enum mqtt_ver)c->ver);
 	err = conn_queue_copy(&c->conn, span_make(b, n));
-	if (b != small) {
-		tern_free(b);
-	}
+	tern_free(b);
+	return err;
+}
+
+/* One PUBLISH for @c: the head (encoded once per message and protocol
+ * version by the worker's cache), then the shared payload. */
+static void
+send_publish(struct client *c, struct msg *m, const struct qent *q, bool dup)
+{
+	struct span head = pub_head_get(&c->w->heads, m, (enum mqtt_ver)c->ver,
+	                                q->qos, q->retain, dup, q->pid);
+	int err = head.len != 0 ? conn_queue_copy(&c->conn, head)
+	                        : queue_long_head(c, m, q, dup);
+
 	if (err == 0 && m->payload.len < CONN_REF_MIN) {
 		err = conn_queue_copy(&c->conn, m->payload);
 	} else if (err == 0) {

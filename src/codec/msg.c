@@ -13,6 +13,24 @@
 
 static _Thread_local struct pool *thread_pool;
 
+/* Message ids: each thread takes a block of them at a time, so making a
+ * message costs no shared write. Blocks start at 1: 0 means none. */
+#define MSG_ID_BLOCK (1u << 20)
+static _Atomic uint64_t next_id_block = 1;
+static _Thread_local uint64_t id_next, id_end;
+
+static uint64_t
+new_msg_id(void)
+{
+	if (id_next == id_end) {
+		/* Relaxed: only uniqueness matters, which the RMW gives. */
+		id_next = atomic_fetch_add_explicit(
+		        &next_id_block, MSG_ID_BLOCK, memory_order_relaxed);
+		id_end = id_next + MSG_ID_BLOCK;
+	}
+	return id_next++;
+}
+
 void
 msg_pool_attach(struct pool *p)
 {
@@ -69,6 +87,7 @@ msg_new(struct span topic, struct span payload, struct span props, uint8_t qos,
 		return NULL;
 	}
 	atomic_init(&m->refs, 1);
+	m->id = new_msg_id();
 	m->qos = qos;
 	m->retain = retain;
 	m->has_expiry = false;

@@ -22,6 +22,7 @@
 
 struct msg {
 	atomic_uint refs;
+	uint64_t id;          /* unique among the messages made; never 0 */
 	uint8_t qos;          /* as published */
 	bool retain;          /* as published */
 	bool has_expiry;      /* v5 Message Expiry Interval was given */
