@@ -68,6 +68,16 @@ pool_give_back(struct pool *p, void *blk)
 }
 
 void
+pool_release(struct pool *p, const struct pool *mine, void *blk)
+{
+	if (p == mine) {
+		pool_put(p, blk);
+	} else {
+		pool_give_back(p, blk);
+	}
+}
+
+void
 pool_trim(struct pool *p)
 {
 	struct mpsc_node *n;

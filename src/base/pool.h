@@ -42,6 +42,11 @@ void pool_put(struct pool *p, void *blk);
  * Thread: any. */
 void pool_give_back(struct pool *p, void *blk);
 
+/* pool_release() - return @blk to @p, the pool it came from, from a thread
+ * whose own pool of that kind is @mine (NULL: none): pool_put() when they
+ * are the same, else pool_give_back(). Thread: any. */
+void pool_release(struct pool *p, const struct pool *mine, void *blk);
+
 /* pool_trim() - free what the owner will not need: returned blocks past
  * @keep free ones. Thread: the owner. */
 void pool_trim(struct pool *p);

@@ -61,6 +61,34 @@ test_get_fails_cleanly_without_memory(void)
 	pool_fini(&p);
 }
 
+/* The owner's release keeps the block at hand; another pool's owner
+ * sends it back through the return queue. */
+static void
+test_release_picks_the_way_back(void)
+{
+	size_t base = alloc_in_use();
+	struct pool p, other;
+	void *a, *b;
+
+	pool_init(&p, 100, 4);
+	pool_init(&other, 100, 4);
+	a = pool_get(&p);
+	b = pool_get(&p);
+	T_CHECK(a != NULL && b != NULL);
+	pool_release(&p, &p, a);
+	T_CHECK_INT(p.n_free, 1);
+	pool_release(&p, &other, b);
+	T_CHECK_INT(p.n_free, 1);
+	T_CHECK_INT(other.n_free, 0);
+	T_CHECK(pool_get(&p) == a);
+	T_CHECK(pool_get(&p) == b); /* from the return queue */
+	pool_release(&p, NULL, a);
+	pool_release(&p, NULL, b);
+	pool_fini(&p);
+	pool_fini(&other);
+	T_CHECK_INT(alloc_in_use(), base);
+}
+
 enum { N_BLOCKS = 64, ROUNDS = 200 };
 
 struct give_job {
@@ -164,5 +192,6 @@ test_concurrent_give_back(void)
 T_MAIN(T_CASE(test_put_then_get_reuses_the_block),
        T_CASE(test_put_frees_past_keep),
        T_CASE(test_get_fails_cleanly_without_memory),
+       T_CASE(test_release_picks_the_way_back),
        T_CASE(test_blocks_given_back_are_reused),
        T_CASE(test_concurrent_give_back))

@@ -197,24 +197,14 @@ worker_init(struct worker *w, struct server *srv, unsigned idx, char *err,
 }
 
 /* Back to the worker that made it, so that no worker frees into another's
- * malloc arena. Thread: any. */
-static void
-release_batch(struct worker *w, struct batch *b)
-{
-	if (b->home == &w->batch_pool) {
-		pool_put(b->home, b);
-	} else {
-		pool_give_back(b->home, b);
-	}
-}
-
+ * malloc arena. */
 static void
 free_batch(struct worker *w, struct batch *b)
 {
 	for (uint32_t i = 0; i < b->n; i++) {
 		msg_unref(b->d[i].m);
 	}
-	release_batch(w, b);
+	pool_release(b->home, &w->batch_pool, b);
 }
 
 static void
@@ -347,7 +337,7 @@ drain_inbox(struct worker *w)
 			}
 			atomic_fetch_sub_explicit(&w->inbox_pending, (long)b->n,
 			                          memory_order_relaxed);
-			release_batch(w, b);
+			pool_release(b->home, &w->batch_pool, b);
 		} else {
 			struct client *c = LIST_ENTRY(it, struct client, item);
 			client_adopt(w, c);

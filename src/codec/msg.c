@@ -63,10 +63,8 @@ msg_release(struct msg *m)
 {
 	if (m->home == NULL) {
 		tern_free(m);
-	} else if (m->home == thread_pool) {
-		pool_put(m->home, m);
 	} else {
-		pool_give_back(m->home, m);
+		pool_release(m->home, thread_pool, m);
 	}
 }
 
