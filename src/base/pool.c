@@ -22,6 +22,7 @@ pool_init(struct pool *p, size_t block, size_t keep)
 	p->block = block < sizeof(struct pool_free) ? sizeof(struct pool_free)
 	                                            : block;
 	p->keep = keep;
+	p->gets = 0;
 }
 
 static void
@@ -37,6 +38,7 @@ pool_get(struct pool *p)
 {
 	struct pool_free *f = p->free;
 
+	p->gets++;
 	if (f != NULL) {
 		p->free = f->next;
 		p->n_free--;
@@ -77,6 +79,17 @@ pool_release(struct pool *p, const struct pool *mine, void *blk)
 	}
 }
 
+static void
+free_all_free(struct pool *p)
+{
+	while (p->free != NULL) {
+		struct pool_free *f = p->free;
+		p->free = f->next;
+		tern_free(f);
+	}
+	p->n_free = 0;
+}
+
 void
 pool_trim(struct pool *p)
 {
@@ -85,6 +98,10 @@ pool_trim(struct pool *p)
 	while ((n = mpsc_pop(&p->returned)) != NULL) {
 		pool_put(p, n);
 	}
+	if (p->gets == 0) {
+		free_all_free(p);
+	}
+	p->gets = 0;
 }
 
 void
@@ -92,10 +109,5 @@ pool_fini(struct pool *p)
 {
 	p->keep = 0;
 	pool_trim(p);
-	while (p->free != NULL) {
-		struct pool_free *f = p->free;
-		p->free = f->next;
-		tern_free(f);
-	}
-	p->n_free = 0;
+	free_all_free(p);
 }

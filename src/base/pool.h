@@ -25,6 +25,7 @@ struct pool {
 	size_t n_free;          /* blocks on `free` */
 	size_t block;           /* bytes per block */
 	size_t keep;            /* free blocks kept by pool_put/pool_trim */
+	size_t gets;            /* pool_get() calls since the last trim */
 };
 
 /* pool_init() - an empty pool of @block-byte blocks (at least a pointer's
@@ -48,7 +49,9 @@ void pool_give_back(struct pool *p, void *blk);
 void pool_release(struct pool *p, const struct pool *mine, void *blk);
 
 /* pool_trim() - free what the owner will not need: returned blocks past
- * @keep free ones. Thread: the owner. */
+ * @keep free ones, and every free block if nothing was taken since the
+ * last trim (an idle pool holds no memory). Call it periodically.
+ * Thread: the owner. */
 void pool_trim(struct pool *p);
 
 /* pool_fini() - free every free and returned block. The blocks still in

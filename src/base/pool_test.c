@@ -89,6 +89,31 @@ test_release_picks_the_way_back(void)
 	T_CHECK_INT(alloc_in_use(), base);
 }
 
+/* Trim keeps @keep free blocks while the pool is in use, none once a
+ * whole period passed without a pool_get(). */
+static void
+test_idle_pool_holds_nothing(void)
+{
+	size_t base = alloc_in_use();
+	struct pool p;
+	void *blk[3];
+
+	pool_init(&p, 100, 4);
+	for (int i = 0; i < 3; i++) {
+		blk[i] = pool_get(&p);
+		T_CHECK(blk[i] != NULL);
+	}
+	for (int i = 0; i < 3; i++) {
+		pool_put(&p, blk[i]);
+	}
+	pool_trim(&p); /* busy since the last trim: keeps them */
+	T_CHECK_INT(p.n_free, 3);
+	pool_trim(&p); /* idle for a period: lets them go */
+	T_CHECK_INT(p.n_free, 0);
+	T_CHECK_INT(alloc_in_use(), base);
+	pool_fini(&p);
+}
+
 enum { N_BLOCKS = 64, ROUNDS = 200 };
 
 struct give_job {
@@ -193,5 +218,6 @@ T_MAIN(T_CASE(test_put_then_get_reuses_the_block),
        T_CASE(test_put_frees_past_keep),
        T_CASE(test_get_fails_cleanly_without_memory),
        T_CASE(test_release_picks_the_way_back),
+       T_CASE(test_idle_pool_holds_nothing),
        T_CASE(test_blocks_given_back_are_reused),
        T_CASE(test_concurrent_give_back))
