@@ -51,6 +51,22 @@ list_del(struct list *n)
 	list_init(n);
 }
 
+/* Move every node of @from onto the empty list @to; @from ends empty.
+ * For walking a list whose nodes may be put back on it meanwhile. */
+static inline void
+list_take_all(struct list *to, struct list *from)
+{
+	list_init(to);
+	if (list_empty(from)) {
+		return;
+	}
+	to->next = from->next;
+	to->prev = from->prev;
+	to->next->prev = to;
+	to->prev->next = to;
+	list_init(from);
+}
+
 static inline struct list *
 list_first(const struct list *l)
 {

@@ -46,9 +46,11 @@
 /* Worker housekeeping period (keep-alive, connect timeout, expiry). */
 #define TICK_MS     250
 #define SCRATCH_LEN 65536
-/* Session busy bits (flow.c): chunks of this many slots, never moved. */
+/* Session flow bits (flow.c): chunks of this many slots, never moved. */
 #define FLOW_CHUNK      4096
 #define FLOW_MAX_CHUNKS 4096
+#define FLOW_BUSY       1 /* progressing, queue past its mark: hold publishers */
+#define FLOW_FULL       2 /* any new message would be dropped (drop_newest) */
 /* Largest CONNECT accepted: a 3.1.1 CONNECT with every field at its
  * maximum is about 320 KiB; the rest is room for MQTT 5 properties. An
  * unauthenticated peer can make us buffer no more than this. */
@@ -231,7 +233,8 @@ struct session {
 	struct client *client; /* NULL while disconnected */
 	bool persistent;       /* clean session 0 */
 	bool idle;             /* counted in stats.disconnected */
-	bool busy;             /* its flow.c busy bit is set */
+	bool busy;             /* its FLOW_BUSY bit is set (flow.c) */
+	bool full;             /* its FLOW_FULL bit is set */
 	uint16_t next_pid;     /* beside the flags: fills their padding */
 	struct sub *subs;
 	size_t n_subs;
@@ -275,16 +278,15 @@ struct worker {
 	struct worker_listen *lw;
 	size_t n_lw;
 	uint64_t accept_resume_ms; /* 0 = accepting */
-	/* flow.c: this worker's sessions' busy bits, written by this worker
+	/* flow.c: this worker's sessions' flow bits, written by this worker
 	 * only (release on a new chunk), read by every worker. */
-	_Atomic(uint8_t *) busy[FLOW_MAX_CHUNKS];
+	_Atomic(uint8_t *) flow[FLOW_MAX_CHUNKS];
 	/* Deliveries pushed to this worker's inbox and not yet handled:
 	 * producers add, this worker subtracts (relaxed counters; a stale
 	 * value only delays or hastens one throttle). */
 	atomic_long inbox_pending;
 	struct list throttled; /* clients not read from for now */
 	uint64_t throttle_until_ms;
-	bool route_hit_busy; /* the message being routed met a busy session */
 	struct list clients;
 	struct list pending_write;
 	struct list closing;
@@ -408,8 +410,9 @@ void registry_remove(struct registry *r, struct span id, uint32_t worker,
 /* flow.c */
 int flow_reserve(struct worker *w, uint32_t n_slots);
 void flow_fini(struct worker *w);
-bool flow_is_busy(const struct server *srv, uint32_t worker, uint32_t slot);
-bool flow_worker_behind(const struct server *srv, uint32_t worker);
+uint8_t flow_state(const struct server *srv, uint32_t worker, uint32_t slot);
+long flow_inbox_limit(const struct server *srv, uint8_t qos);
+bool flow_worker_behind(const struct server *srv, uint32_t worker, long limit);
 void flow_progress(struct client *c);
 void flow_update(struct worker *w, struct session *s);
 bool flow_progressing(const struct worker *w, const struct session *s);

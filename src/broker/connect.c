@@ -372,6 +372,7 @@ detach_session(struct client *c)
 	}
 	s->disconnected_ms = w->now_ms;
 	session_set_idle(w, s, true);
+	flow_update(w, s); /* an absent client is neither busy nor full */
 }
 
 void

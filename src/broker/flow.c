@@ -1,18 +1,26 @@
 /*
- * flow.c - backpressure from subscribers to publishers.
+ * flow.c - backpressure from subscribers to publishers, and dropping at
+ * the publisher's worker what the subscriber's worker would drop anyway.
  *
  * A session whose client is connected and keeps taking messages (bytes
  * went out, or acknowledgements came in, within FLOW_PROGRESS_MS) but
- * whose queue has grown past FLOW_BUSY_QUEUED is "busy". Each worker
- * publishes its sessions' busy bits in chunks that never move, so any
- * worker can read the bit of any session by (worker, slot) without a lock.
- * A publisher whose message reached a busy session is throttled: its
- * socket is not read for FLOW_THROTTLE_MS, and TCP's own flow control
- * slows it down. Messages already read are kept, so nothing is lost for
- * want of queue space while the subscriber keeps up at its own pace.
+ * whose queue has grown past its busy mark is "busy". A session whose
+ * queue is at its cap, so that under queue_full_action drop_newest any
+ * new message would be dropped, is "full". Each worker publishes its
+ * sessions' flow bits (FLOW_BUSY, FLOW_FULL) in chunks that never move, so
+ * any worker can read the bits of any session by (worker, slot) without a
+ * lock.
  *
- * Cross-worker deliveries wait in the destination's inbox; a worker with
- * too many waiting counts as busy for everyone publishing to it.
+ * A PUBLISH whose matches include a busy session, or a worker with too
+ * many deliveries waiting in its inbox, is not taken: it stays in the
+ * publisher's input buffer, the publisher is not read for
+ * FLOW_THROTTLE_MS, and TCP's own flow control slows it down. Nothing is
+ * routed (so nothing acknowledged) past a busy session; what can still
+ * reach it is what was already on its way, which the inbox limit bounds
+ * (flow_inbox_limit(), and docs/ARCHITECTURE.md "Backpressure").
+ *
+ * A full session gets nothing handed to it: the publishing worker counts
+ * the drop and allocates, queues and wakes nothing for it.
  *
  * A subscriber that has stopped reading makes no progress, so it is never
  * busy: publishers are not slowed for it, its queue fills to its caps and
@@ -29,7 +37,10 @@
 #define FLOW_BUSY_MAX    256
 #define FLOW_PROGRESS_MS 1000
 #define FLOW_THROTTLE_MS 2
-#define FLOW_INBOX_MAX   65536
+/* Deliveries waiting in a worker's inbox above which it is behind. */
+#define FLOW_INBOX_MAX 65536
+/* ... and the least the QoS 1/2 limit derived from the caps goes to. */
+#define FLOW_INBOX_MIN BATCH_MAX
 
 int
 flow_reserve(struct worker *w, uint32_t n_slots)
@@ -42,15 +53,15 @@ flow_reserve(struct worker *w, uint32_t n_slots)
 	for (uint32_t i = 0; i < chunks; i++) {
 		uint8_t *c;
 
-		if (atomic_load_explicit(&w->busy[i], memory_order_relaxed)) {
+		if (atomic_load_explicit(&w->flow[i], memory_order_relaxed)) {
 			continue;
 		}
 		c = tern_calloc(FLOW_CHUNK, 1);
 		if (c == NULL) {
 			return TERN_ENOMEM;
 		}
-		/* Release pairs with the acquire in flow_is_busy(). */
-		atomic_store_explicit(&w->busy[i], c, memory_order_release);
+		/* Release pairs with the acquire in flow_state(). */
+		atomic_store_explicit(&w->flow[i], c, memory_order_release);
 	}
 	return 0;
 }
@@ -59,50 +70,94 @@ void
 flow_fini(struct worker *w)
 {
 	for (uint32_t i = 0; i < FLOW_MAX_CHUNKS; i++) {
-		tern_free(atomic_load_explicit(&w->busy[i],
+		tern_free(atomic_load_explicit(&w->flow[i],
 		                               memory_order_relaxed));
 	}
 }
 
-bool
-flow_is_busy(const struct server *srv, uint32_t worker, uint32_t slot)
+uint8_t
+flow_state(const struct server *srv, uint32_t worker, uint32_t slot)
 {
 	const struct worker *w = srv->workers[worker];
 	uint8_t *c;
 
 	if (slot / FLOW_CHUNK >= FLOW_MAX_CHUNKS) {
-		return false;
+		return 0;
 	}
 	/* Acquire pairs with the release in flow_reserve(). */
-	c = atomic_load_explicit(&w->busy[slot / FLOW_CHUNK],
+	c = atomic_load_explicit(&w->flow[slot / FLOW_CHUNK],
 	                         memory_order_acquire);
-	/* Relaxed: a stale bit only delays or hastens one throttle. */
-	return c != NULL &&
-	       atomic_load_explicit((_Atomic uint8_t *)&c[slot % FLOW_CHUNK],
-	                            memory_order_relaxed) != 0;
+	/* Relaxed: a stale busy bit only delays or hastens one throttle; a
+	 * stale full bit drops a message that raced with the queue draining,
+	 * as if it had arrived a moment earlier. */
+	return c == NULL ? 0
+	                 : atomic_load_explicit(
+	                           (_Atomic uint8_t *)&c[slot % FLOW_CHUNK],
+	                           memory_order_relaxed);
+}
+
+static size_t
+busy_mark(const struct config *cfg)
+{
+	long cap = cfg->max_queued_messages;
+	size_t mark = cap > 0 ? (size_t)cap / 4 : FLOW_BUSY_MAX;
+
+	if (mark < FLOW_BUSY_MIN) {
+		return FLOW_BUSY_MIN;
+	}
+	return mark > FLOW_BUSY_MAX ? FLOW_BUSY_MAX : mark;
+}
+
+/*
+ * How many deliveries may wait in a worker's inbox before publishers of
+ * a message of @qos feeding it are held. QoS 0 may be dropped, so only
+ * memory matters: FLOW_INBOX_MAX. For QoS 1/2 under max_queued_messages
+ * (cap), a busy session may hold 2 * cap; it became busy at its mark, and
+ * after that only what was already on its way can reach it: at most this
+ * limit, plus up to two batches per other worker (one being filled and
+ * one pushed after the last check). So the limit is
+ *     2 * cap - mark - 2 * (workers - 1) * BATCH_MAX
+ * (1,238 with the defaults and 2 workers), never below FLOW_INBOX_MIN: a
+ * cap too small for that has no guarantee. See ARCHITECTURE.md.
+ */
+long
+flow_inbox_limit(const struct server *srv, uint8_t qos)
+{
+	long cap = srv->cfg->max_queued_messages;
+	long limit;
+
+	if (qos == 0 || cap <= 0) {
+		return FLOW_INBOX_MAX;
+	}
+	limit = 2 * cap - (long)busy_mark(srv->cfg) -
+	        2 * (long)(srv->n_workers - 1) * BATCH_MAX;
+	if (limit > FLOW_INBOX_MAX) {
+		return FLOW_INBOX_MAX;
+	}
+	return limit < FLOW_INBOX_MIN ? FLOW_INBOX_MIN : limit;
 }
 
 /*
  * Another worker that has more deliveries waiting in its inbox than
- * FLOW_INBOX_MAX is behind: publishers feeding it are throttled too, so
- * cross-worker queues (which no session cap covers) stay bounded.
+ * @limit (flow_inbox_limit()) is behind: publishers feeding it are held
+ * too, so cross-worker queues (which no session cap covers) stay bounded.
  */
 bool
-flow_worker_behind(const struct server *srv, uint32_t worker)
+flow_worker_behind(const struct server *srv, uint32_t worker, long limit)
 {
 	return atomic_load_explicit(&srv->workers[worker]->inbox_pending,
-	                            memory_order_relaxed) > FLOW_INBOX_MAX;
+	                            memory_order_relaxed) > limit;
 }
 
 static void
-set_bit(struct worker *w, uint32_t slot, bool busy)
+set_state(struct worker *w, uint32_t slot, uint8_t state)
 {
-	uint8_t *c = atomic_load_explicit(&w->busy[slot / FLOW_CHUNK],
+	uint8_t *c = atomic_load_explicit(&w->flow[slot / FLOW_CHUNK],
 	                                  memory_order_relaxed);
 
 	if (c != NULL) {
 		atomic_store_explicit((_Atomic uint8_t *)&c[slot % FLOW_CHUNK],
-		                      busy ? 1 : 0, memory_order_relaxed);
+		                      state, memory_order_relaxed);
 	}
 }
 
@@ -110,18 +165,6 @@ void
 flow_progress(struct client *c)
 {
 	c->progress_ms = c->w->now_ms;
-}
-
-static size_t
-busy_mark(const struct worker *w)
-{
-	long cap = w->srv->cfg->max_queued_messages;
-	size_t mark = cap > 0 ? (size_t)cap / 4 : FLOW_BUSY_MAX;
-
-	if (mark < FLOW_BUSY_MIN) {
-		return FLOW_BUSY_MIN;
-	}
-	return mark > FLOW_BUSY_MAX ? FLOW_BUSY_MAX : mark;
 }
 
 bool
@@ -133,22 +176,52 @@ flow_progressing(const struct worker *w, const struct session *s)
 	       w->now_ms - c->progress_ms <= FLOW_PROGRESS_MS;
 }
 
+/* Busy: progressing, and the queue passed the mark (until it falls below
+ * a quarter of it). */
+static bool
+compute_busy(const struct worker *w, const struct session *s)
+{
+	size_t mark = busy_mark(w->srv->cfg);
+
+	if (!flow_progressing(w, s)) {
+		return false;
+	}
+	if (s->n_queued >= mark) {
+		return true;
+	}
+	return s->busy && s->n_queued >= mark / 4;
+}
+
+/* Full: connected, drop_newest, and at the message cap that applies to
+ * every QoS (twice the cap while busy, see queue_full() in deliver.c),
+ * so the session's worker would drop whatever comes. drop_oldest lets a
+ * new message in by dropping a queued QoS 0 one, so it is never "full"
+ * here; nor is an absent client, which silently skips QoS 0. */
+static bool
+compute_full(const struct worker *w, const struct session *s, bool busy)
+{
+	const struct config *cfg = w->srv->cfg;
+	size_t cap = cfg->max_queued_messages > 0
+	                     ? (size_t)cfg->max_queued_messages
+	                     : 0;
+
+	return cap != 0 && s->client != NULL &&
+	       cfg->queue_full_action == CONFIG_QUEUE_DROP_NEWEST &&
+	       s->n_queued >= (busy ? 2 : 1) * cap;
+}
+
 void
 flow_update(struct worker *w, struct session *s)
 {
-	size_t mark = busy_mark(w);
-	bool busy = s->busy;
+	bool busy = compute_busy(w, s);
+	bool full = compute_full(w, s, busy);
 
-	if (!flow_progressing(w, s)) {
-		busy = false;
-	} else if (s->n_queued >= mark) {
-		busy = true;
-	} else if (s->n_queued < mark / 4) {
-		busy = false;
-	}
-	if (busy != s->busy) {
+	if (busy != s->busy || full != s->full) {
 		s->busy = busy;
-		set_bit(w, s->slot, busy);
+		s->full = full;
+		set_state(w, s->slot,
+		          (uint8_t)((busy ? FLOW_BUSY : 0) |
+		                    (full ? FLOW_FULL : 0)));
 	}
 }
 
@@ -172,12 +245,16 @@ flow_throttle(struct client *c)
 void
 flow_release(struct worker *w)
 {
+	struct list due;
 	struct list *pos;
 
 	if (list_empty(&w->throttled) || w->now_ms < w->throttle_until_ms) {
 		return;
 	}
-	while ((pos = list_first(&w->throttled)) != NULL) {
+	/* Those held again while being read go onto a fresh list, for the
+	 * next FLOW_THROTTLE_MS. */
+	list_take_all(&due, &w->throttled);
+	while ((pos = list_first(&due)) != NULL) {
 		struct client *c = LIST_ENTRY(pos, struct client, tlink);
 
 		list_del(pos);

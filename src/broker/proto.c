@@ -134,8 +134,10 @@ process(struct client *c, struct span data)
 		err = dispatch(
 		        c, &fh,
 		        span_make(data.p + used + fh.hdr_len, fh.body_len));
-		if (c->state == CS_MIGRATING) {
-			/* The CONNECT stays unread for the session's worker. */
+		if (c->state == CS_MIGRATING || err == TERN_EBUSY) {
+			/* The CONNECT stays unread for the session's worker;
+			 * a held PUBLISH for when the publisher is read again
+			 * (flow.c). */
 			break;
 		}
 		used += total;
@@ -145,9 +147,6 @@ process(struct client *c, struct span data)
 			client_close(c, c->why != NULL ? c->why
 			                               : decode_reason(err));
 			break;
-		}
-		if (c->throttled) {
-			break; /* the rest waits in c->conn.in (flow.c) */
 		}
 	}
 	return used;

@@ -5,9 +5,11 @@
  * Routing: the router lists matching subscriptions; they are sorted by
  * session so a session with overlapping subscriptions gets the message
  * once, at the highest granted QoS ([MQTT-3.3.5-1] allows either; one copy
- * is what subscribers expect). Sessions on this worker are served at once;
- * the rest go into one batch per destination worker, pushed at the end of
- * the loop turn.
+ * is what subscribers expect). Before a client's PUBLISH is taken, the
+ * flow bits of its matches are read (flow.c): a busy session holds it
+ * back, a full one is dropped here. Sessions on this worker are served at
+ * once; the rest go into one batch per destination worker, pushed at the
+ * end of the loop turn.
  */
 #include "broker.h"
 
@@ -15,6 +17,12 @@
 
 #include "../base/alloc.h"
 #include "../base/log.h"
+
+static void
+count_dropped(struct worker *w)
+{
+	stat_add(&w->stats.dropped, 1);
+}
 
 static void
 collect(void *arg, const struct sub_ref *ref)
@@ -25,8 +33,7 @@ collect(void *arg, const struct sub_ref *ref)
 		size_t cap = w->cap_matches == 0 ? 64 : w->cap_matches * 2;
 		struct sub_ref *m = tern_realloc(w->matches, cap * sizeof(*m));
 		if (m == NULL) {
-			atomic_fetch_add_explicit(&w->stats.dropped, 1,
-			                          memory_order_relaxed);
+			count_dropped(w);
 			return;
 		}
 		w->matches = m;
@@ -36,10 +43,8 @@ collect(void *arg, const struct sub_ref *ref)
 }
 
 static int
-cmp_ref(const void *a, const void *b)
+cmp_ref(const struct sub_ref *x, const struct sub_ref *y)
 {
-	const struct sub_ref *x = a, *y = b;
-
 	if (x->worker != y->worker) {
 		return x->worker < y->worker ? -1 : 1;
 	}
@@ -52,11 +57,89 @@ cmp_ref(const void *a, const void *b)
 	return 0;
 }
 
+static int
+qsort_cmp_ref(const void *a, const void *b)
+{
+	return cmp_ref(a, b);
+}
+
+/* By session; most messages have a handful of matches, for which an
+ * insertion sort costs less than qsort()'s indirect calls. */
+static void
+sort_matches(struct sub_ref *r, size_t n)
+{
+	if (n > 16) {
+		qsort(r, n, sizeof(*r), qsort_cmp_ref);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct sub_ref x = r[i];
+		size_t j = i;
+
+		for (; j > 0 && cmp_ref(&r[j - 1], &x) > 0; j--) {
+			r[j] = r[j - 1];
+		}
+		r[j] = x;
+	}
+}
+
+/* Every subscription matching @topic into w->matches, sorted by session. */
+static void
+route_match(struct worker *w, struct span topic)
+{
+	w->n_matches = 0;
+	router_match(w->srv->router, w->idx, topic, collect, w);
+	sort_matches(w->matches, w->n_matches);
+}
+
+/* Drop at this worker what the session's worker would drop anyway
+ * (flow.c); a busy session is never "full" for this. */
+static bool
+dest_full(uint8_t state)
+{
+	return (state & (FLOW_FULL | FLOW_BUSY)) == FLOW_FULL;
+}
+
+/*
+ * Before taking a PUBLISH of @qos whose matches are in w->matches: -1 if
+ * a match is busy or its worker is behind (hold the publisher), else how
+ * many matches are not full (0: nothing to allocate a message for).
+ */
+static int
+route_plan(struct worker *w, uint8_t qos)
+{
+	long limit = flow_inbox_limit(w->srv, qos);
+	int live = 0;
+
+	for (size_t i = 0; i < w->n_matches; i++) {
+		const struct sub_ref *ref = &w->matches[i];
+		uint8_t st = flow_state(w->srv, ref->worker, ref->slot);
+
+		if (dest_full(st)) {
+			continue;
+		}
+		if ((st & FLOW_BUSY) != 0 ||
+		    (ref->worker != w->idx &&
+		     flow_worker_behind(w->srv, ref->worker, limit))) {
+			return -1;
+		}
+		live++;
+	}
+	return live;
+}
+
 static void
 deliver_match(struct worker *w, struct msg *m, const struct sub_ref *ref,
               uint8_t granted)
 {
-	struct delivery d = {
+	struct delivery d;
+
+	if (m == NULL ||
+	    dest_full(flow_state(w->srv, ref->worker, ref->slot))) {
+		count_dropped(w);
+		return;
+	}
+	d = (struct delivery){
 	        .m = msg_ref(m),
 	        .slot = ref->slot,
 	        .gen = ref->gen,
@@ -65,11 +148,6 @@ deliver_match(struct worker *w, struct msg *m, const struct sub_ref *ref,
 	        /* [MQTT-3.3.1-9] live deliveries carry RETAIN=0. */
 	        .retain = 0,
 	};
-
-	if (flow_is_busy(w->srv, ref->worker, ref->slot) ||
-	    flow_worker_behind(w->srv, ref->worker)) {
-		w->route_hit_busy = true;
-	}
 	if (ref->worker == w->idx) {
 		deliver_local(w, &d);
 	} else {
@@ -77,21 +155,13 @@ deliver_match(struct worker *w, struct msg *m, const struct sub_ref *ref,
 	}
 }
 
-void
-route_message(struct worker *w, struct msg *m)
+/* @m (NULL when every match was full) to each session in w->matches,
+ * once, at the highest QoS it was granted. */
+static void
+route_deliver(struct worker *w, struct msg *m)
 {
-	struct server *srv = w->srv;
 	size_t i = 0;
 
-	if (m->retain && srv->cfg->retain_available &&
-	    retain_set(srv->retain, m) != 0) {
-		log_msg(LOG_WARN, "out of memory storing a retained message");
-	}
-	w->n_matches = 0;
-	router_match(srv->router, w->idx, m->topic, collect, w);
-	if (w->n_matches > 1) {
-		qsort(w->matches, w->n_matches, sizeof(*w->matches), cmp_ref);
-	}
 	while (i < w->n_matches) {
 		const struct sub_ref *ref = &w->matches[i];
 		uint8_t granted = ref->qos;
@@ -105,6 +175,26 @@ route_message(struct worker *w, struct msg *m)
 		}
 		deliver_match(w, m, ref, granted);
 	}
+}
+
+static void
+store_retained(struct worker *w, struct msg *m)
+{
+	struct server *srv = w->srv;
+
+	if (m->retain && srv->cfg->retain_available &&
+	    retain_set(srv->retain, m) != 0) {
+		log_msg(LOG_WARN, "out of memory storing a retained message");
+	}
+}
+
+/* A message the broker makes itself (a will, $SYS): never held. */
+void
+route_message(struct worker *w, struct msg *m)
+{
+	store_retained(w, m);
+	route_match(w, m->topic);
+	route_deliver(w, m);
 }
 
 static int
@@ -131,8 +221,7 @@ screen(struct client *c, const struct mqtt_publish *pub)
 
 	if (server_mem_pressure(srv) == MEM_FULL) {
 		if (pub->qos == 0) {
-			atomic_fetch_add_explicit(&c->w->stats.dropped, 1,
-			                          memory_order_relaxed);
+			count_dropped(c->w);
 			return 1;
 		}
 		/* Not acknowledged, so the client keeps the message and
@@ -145,8 +234,7 @@ screen(struct client *c, const struct mqtt_publish *pub)
 		        "Dropped a message from %.*s: topic has more "
 		        "than max_topic_levels levels.",
 		        (int)c->session->id_len, c->session->id);
-		atomic_fetch_add_explicit(&c->w->stats.dropped, 1,
-		                          memory_order_relaxed);
+		count_dropped(c->w);
 		return 1;
 	}
 	if (pub->retain && !srv->cfg->retain_available) {
@@ -168,10 +256,42 @@ screen(struct client *c, const struct mqtt_publish *pub)
 		        "message_size_limit.",
 		        pub->payload.len, (int)c->session->id_len,
 		        c->session->id);
-		atomic_fetch_add_explicit(&c->w->stats.dropped, 1,
-		                          memory_order_relaxed);
+		count_dropped(c->w);
 		return 1;
 	}
+	return 0;
+}
+
+/*
+ * Route @pub, or leave it unread (TERN_EBUSY, the publisher held for
+ * FLOW_THROTTLE_MS) when a session it goes to is busy or that session's
+ * worker is behind: it is acknowledged only once taken (flow.c).
+ */
+static int
+take_publish(struct client *c, const struct mqtt_publish *pub)
+{
+	struct worker *w = c->w;
+	struct msg *m = NULL;
+	int live;
+
+	route_match(w, pub->topic);
+	live = route_plan(w, pub->qos);
+	if (live < 0) {
+		flow_throttle(c);
+		return TERN_EBUSY;
+	}
+	if (live > 0 || pub->retain) {
+		m = msg_new(pub->topic, pub->payload, span_make("", 0),
+		            pub->qos, pub->retain);
+		if (m == NULL) {
+			c->why = "out of memory";
+			return TERN_ENOMEM;
+		}
+		m->received_ms = w->now_ms;
+		store_retained(w, m);
+	}
+	route_deliver(w, m);
+	msg_unref(m);
 	return 0;
 }
 
@@ -180,36 +300,25 @@ handle_publish(struct client *c, const struct mqtt_packet *p)
 {
 	const struct mqtt_publish *pub = &p->u.publish;
 	struct session *s = c->session;
-	struct msg *m;
-	int err;
+	int err = screen(c, pub);
 
-	stat_add(&c->w->stats.msgs_recv, 1);
-	err = screen(c, pub);
-	if (err < 0) {
-		return err;
-	}
 	/* [MQTT-4.3.3-2] a QoS 2 id already received is not delivered
 	 * again until its PUBREL. */
 	if (err == 0 &&
 	    !(pub->qos == 2 && pidmap_get(&s->rx_qos2, pub->pid, NULL))) {
-		m = msg_new(pub->topic, pub->payload, span_make("", 0),
-		            pub->qos, pub->retain);
-		if (m == NULL) {
-			c->why = "out of memory";
-			return TERN_ENOMEM;
+		err = take_publish(c, pub);
+		if (err == TERN_EBUSY) {
+			return err; /* read again later, counted then */
 		}
-		m->received_ms = c->w->now_ms;
-		c->w->route_hit_busy = false;
-		route_message(c->w, m);
-		msg_unref(m);
-		if (c->w->route_hit_busy) {
-			flow_throttle(c);
-		}
-		if (pub->qos == 2 &&
+		if (err == 0 && pub->qos == 2 &&
 		    pidmap_put(&s->rx_qos2, pub->pid, NULL) == TERN_ENOMEM) {
 			c->why = "out of memory";
-			return TERN_ENOMEM;
+			err = TERN_ENOMEM;
 		}
+	}
+	stat_add(&c->w->stats.msgs_recv, 1);
+	if (err < 0) {
+		return err;
 	}
 	if (pub->qos == 1) {
 		return send_ack(c, MQTT_PUBACK, pub->pid);

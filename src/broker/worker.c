@@ -420,13 +420,8 @@ flush_pending(struct worker *w)
 		struct list todo;
 		struct list *pos;
 
-		list_init(&todo);
 		/* Move the whole list aside so re-links go to a fresh one. */
-		todo.next = w->pending_write.next;
-		todo.prev = w->pending_write.prev;
-		todo.next->prev = &todo;
-		todo.prev->next = &todo;
-		list_init(&w->pending_write);
+		list_take_all(&todo, &w->pending_write);
 		while ((pos = list_first(&todo)) != NULL) {
 			struct client *c =
 			        LIST_ENTRY(pos, struct client, wlink);
@@ -496,6 +491,11 @@ tick(struct worker *w)
 		           idle * 2 >= 3000u * (uint64_t)c->keepalive) {
 			/* [MQTT-3.1.2-24] 1.5 times the keep-alive. */
 			client_close(c, "keep-alive expired");
+		}
+		/* A busy subscriber that stopped progressing holds its
+		 * publishers no longer than this (flow.c). */
+		if (c->session != NULL && c->session->busy) {
+			flow_update(w, c->session);
 		}
 	}
 	session_sweep(w);

@@ -1,0 +1,179 @@
+/*
+ * flow_test.c - the flow bits one worker publishes and another reads, and
+ * the inbox limit that keeps acknowledged QoS 1/2 messages within a busy
+ * session's room (flow.c, docs/ARCHITECTURE.md "Backpressure").
+ */
+#include <stdlib.h>
+
+#include "../base/test.h"
+#include "broker.h"
+
+/* Two workers on one server, default caps; the session lives on worker 1
+ * and worker 0 reads its bits, as a publisher's worker would. */
+struct rig {
+	struct config cfg;
+	struct server srv;
+	struct worker *w[2];
+	struct worker *wp[2];
+	struct client c;
+	struct session s;
+};
+
+static struct rig *
+rig_new(void)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+
+	config_init(&r->cfg);
+	r->srv.cfg = &r->cfg;
+	r->srv.n_workers = 2;
+	r->srv.workers = r->wp;
+	for (unsigned i = 0; i < 2; i++) {
+		r->w[i] = calloc(1, sizeof(*r->w[i]));
+		r->w[i]->srv = &r->srv;
+		r->w[i]->idx = i;
+		r->w[i]->now_ms = 10000;
+		r->wp[i] = r->w[i];
+		(void)flow_reserve(r->w[i], 8);
+	}
+	r->c.w = r->w[1];
+	r->c.state = CS_ACTIVE;
+	r->c.session = &r->s;
+	r->s.client = &r->c;
+	r->s.slot = 5;
+	return r;
+}
+
+static void
+rig_free(struct rig *r)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		flow_fini(r->w[i]);
+		free(r->w[i]);
+	}
+	config_fini(&r->cfg);
+	free(r);
+}
+
+/* The bits of the session as worker 0 sees them after its worker
+ * updated them with @queued messages in its queue. */
+static uint8_t
+seen(struct rig *r, size_t queued)
+{
+	r->s.n_queued = queued;
+	flow_update(r->w[1], &r->s);
+	return flow_state(&r->srv, 1, r->s.slot);
+}
+
+/* max_queued_messages 1000: busy from 250 (a quarter) while progressing,
+ * until the queue is back under 62; never full while busy, below 2,000. */
+static void
+test_progressing_session_is_busy_with_hysteresis(void)
+{
+	struct rig *r = rig_new();
+
+	flow_progress(&r->c);
+	T_CHECK_INT(seen(r, 249), 0);
+	T_CHECK_INT(seen(r, 250), FLOW_BUSY);
+	T_CHECK_INT(seen(r, 100), FLOW_BUSY);
+	T_CHECK_INT(seen(r, 62), FLOW_BUSY);
+	T_CHECK_INT(seen(r, 61), 0);
+	T_CHECK_INT(seen(r, 1500), FLOW_BUSY);
+	T_CHECK_INT(seen(r, 2000), FLOW_BUSY | FLOW_FULL);
+	rig_free(r);
+}
+
+/* A subscriber that stopped taking messages is never busy: its queue
+ * fills to the cap and then it is full, so publishers' workers drop for
+ * it instead of handing messages over. */
+static void
+test_stuck_session_is_full_never_busy(void)
+{
+	struct rig *r = rig_new();
+
+	flow_progress(&r->c);
+	r->w[1]->now_ms += 1001;
+	T_CHECK_INT(seen(r, 500), 0);
+	T_CHECK_INT(seen(r, 999), 0);
+	T_CHECK_INT(seen(r, 1000), FLOW_FULL);
+	/* It reads again: the next update clears the bit. */
+	flow_progress(&r->c);
+	T_CHECK_INT(seen(r, 900), FLOW_BUSY);
+	rig_free(r);
+}
+
+/* A busy session that stops progressing stops holding publishers at its
+ * next update (the worker's tick makes one at least every 250 ms). */
+static void
+test_busy_session_that_stalls_is_released(void)
+{
+	struct rig *r = rig_new();
+
+	flow_progress(&r->c);
+	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
+	r->w[1]->now_ms += 1001;
+	flow_update(r->w[1], &r->s);
+	T_CHECK_INT(flow_state(&r->srv, 1, r->s.slot), 0);
+	rig_free(r);
+}
+
+/* drop_oldest lets a new message in by dropping a queued QoS 0 one, and
+ * an absent client silently skips QoS 0: neither is ever "full". */
+static void
+test_full_only_under_drop_newest_and_connected(void)
+{
+	struct rig *r = rig_new();
+
+	r->cfg.queue_full_action = CONFIG_QUEUE_DROP_OLDEST;
+	T_CHECK_INT(seen(r, 1000), 0);
+	r->cfg.queue_full_action = CONFIG_QUEUE_DROP_NEWEST;
+	T_CHECK_INT(seen(r, 1000), FLOW_FULL);
+	r->s.client = NULL;
+	T_CHECK_INT(seen(r, 1000), 0);
+	r->cfg.max_queued_messages = 0;
+	r->s.client = &r->c;
+	T_CHECK_INT(seen(r, 100000), 0);
+	rig_free(r);
+}
+
+/* 2 * cap - mark - 2 * (workers - 1) * BATCH_MAX for QoS 1/2 under a cap;
+ * the memory bound otherwise. */
+static void
+test_inbox_limit_keeps_a_busy_session_within_twice_its_cap(void)
+{
+	struct rig *r = rig_new();
+
+	T_CHECK_INT(flow_inbox_limit(&r->srv, 1), 2000 - 250 - 2 * BATCH_MAX);
+	T_CHECK_INT(flow_inbox_limit(&r->srv, 2), 2000 - 250 - 2 * BATCH_MAX);
+	T_CHECK_INT(flow_inbox_limit(&r->srv, 0), 65536);
+	r->srv.n_workers = 1;
+	T_CHECK_INT(flow_inbox_limit(&r->srv, 1), 1750);
+	r->cfg.max_queued_messages = 100;
+	r->srv.n_workers = 2;
+	T_CHECK_INT(flow_inbox_limit(&r->srv, 1), BATCH_MAX);
+	r->cfg.max_queued_messages = 0;
+	T_CHECK_INT(flow_inbox_limit(&r->srv, 1), 65536);
+	r->cfg.max_queued_messages = 1000000;
+	T_CHECK_INT(flow_inbox_limit(&r->srv, 1), 65536);
+	rig_free(r);
+}
+
+static void
+test_worker_behind_reads_the_other_workers_inbox(void)
+{
+	struct rig *r = rig_new();
+
+	atomic_store(&r->w[1]->inbox_pending, 1238);
+	T_CHECK(!flow_worker_behind(&r->srv, 1, 1238));
+	atomic_store(&r->w[1]->inbox_pending, 1239);
+	T_CHECK(flow_worker_behind(&r->srv, 1, 1238));
+	T_CHECK(!flow_worker_behind(&r->srv, 1, 65536));
+	rig_free(r);
+}
+
+T_MAIN(T_CASE(test_progressing_session_is_busy_with_hysteresis),
+       T_CASE(test_stuck_session_is_full_never_busy),
+       T_CASE(test_busy_session_that_stalls_is_released),
+       T_CASE(test_full_only_under_drop_newest_and_connected),
+       T_CASE(test_inbox_limit_keeps_a_busy_session_within_twice_its_cap),
+       T_CASE(test_worker_behind_reads_the_other_workers_inbox))
