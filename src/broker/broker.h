@@ -235,6 +235,7 @@ struct session {
 	bool idle;             /* counted in stats.disconnected */
 	bool busy;             /* its FLOW_BUSY bit is set (flow.c) */
 	bool full;             /* its FLOW_FULL bit is set */
+	bool stalled;          /* reached its cap while not busy (flow.c) */
 	uint16_t next_pid;     /* beside the flags: fills their padding */
 	struct sub *subs;
 	size_t n_subs;

@@ -210,11 +210,36 @@ compute_full(const struct worker *w, const struct session *s, bool busy)
 	       s->n_queued >= (busy ? 2 : 1) * cap;
 }
 
+/*
+ * A session that reached its cap without being busy has been dropping by
+ * policy: it counts as stuck until its queue is back under a quarter of
+ * the mark, so a trickle of bytes leaving its socket (the kernel making a
+ * little room) does not make it hold every publisher again.
+ */
+static void
+update_stalled(const struct worker *w, struct session *s, bool busy)
+{
+	long cap = w->srv->cfg->max_queued_messages;
+
+	if (s->n_queued < busy_mark(w->srv->cfg) / 4) {
+		s->stalled = false;
+	} else if (!busy && cap > 0 && s->client != NULL &&
+	           s->n_queued >= (size_t)cap) {
+		s->stalled = true;
+	}
+}
+
 void
 flow_update(struct worker *w, struct session *s)
 {
-	bool busy = compute_busy(w, s);
-	bool full = compute_full(w, s, busy);
+	bool busy, full;
+
+	if (s->stalled) {
+		update_stalled(w, s, false);
+	}
+	busy = !s->stalled && compute_busy(w, s);
+	full = compute_full(w, s, busy);
+	update_stalled(w, s, busy);
 
 	if (busy != s->busy || full != s->full) {
 		s->busy = busy;
