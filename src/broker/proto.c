@@ -134,7 +134,8 @@ process(struct client *c, struct span data)
 		err = dispatch(
 		        c, &fh,
 		        span_make(data.p + used + fh.hdr_len, fh.body_len));
-		if (c->state == CS_MIGRATING || err == TERN_EBUSY) {
+		if (c->state == CS_MIGRATING ||
+		    (err == TERN_EBUSY && fh.type == MQTT_PUBLISH)) {
 			/* The CONNECT stays unread for the session's worker;
 			 * a held PUBLISH for when the publisher is read again
 			 * (flow.c). */
