@@ -415,6 +415,7 @@ uint8_t flow_state(const struct server *srv, uint32_t worker, uint32_t slot);
 long flow_inbox_limit(const struct server *srv, uint8_t qos);
 bool flow_worker_behind(const struct server *srv, uint32_t worker, long limit);
 void flow_progress(struct client *c);
+void flow_arrival(struct client *c, const struct session *s);
 void flow_update(struct worker *w, struct session *s);
 bool flow_progressing(const struct worker *w, const struct session *s);
 void flow_throttle(struct client *c);

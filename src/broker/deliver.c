@@ -258,6 +258,7 @@ deliver_to_session(struct worker *w, struct session *s, struct msg *m,
 		}
 		return;
 	}
+	flow_arrival(c, s);
 	if (s->n_queued == 0 && has_room(c)) {
 		if (qos == 0) {
 			struct qent q = {.qos = 0, .retain = retain};

@@ -167,6 +167,21 @@ flow_progress(struct client *c)
 	c->progress_ms = c->w->now_ms;
 }
 
+/*
+ * A client with nothing queued, in flight or unsent has taken all it was
+ * given, so it counts as progressing from this moment. Without this, a
+ * subscriber left idle for FLOW_PROGRESS_MS (its publishers held by
+ * another, busy session) would be taken for a stuck one when the burst
+ * arrives: its caps would apply and it would lose what was acknowledged.
+ */
+void
+flow_arrival(struct client *c, const struct session *s)
+{
+	if (s->n_queued == 0 && s->n_inflight == 0 && c->conn.out_bytes == 0) {
+		flow_progress(c);
+	}
+}
+
 bool
 flow_progressing(const struct worker *w, const struct session *s)
 {

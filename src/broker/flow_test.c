@@ -106,6 +106,29 @@ test_stuck_session_is_full_never_busy(void)
 	rig_free(r);
 }
 
+/* A subscriber that took everything and then had nothing to take for
+ * longer than the progress window (its publishers held elsewhere) is not
+ * stuck: a message arriving while it is caught up restarts the window, so
+ * the burst that follows makes it busy instead of dropping at its cap. A
+ * client with anything outstanding is left as it was. */
+static void
+test_idle_subscriber_is_not_taken_for_stuck(void)
+{
+	struct rig *r = rig_new();
+
+	flow_progress(&r->c);
+	r->w[1]->now_ms += 5000;
+	r->s.n_inflight = 1;
+	flow_arrival(&r->c, &r->s);
+	T_CHECK_INT(seen(r, 300), 0);
+	r->s.n_inflight = 0;
+	r->s.n_queued = 0;
+	flow_arrival(&r->c, &r->s);
+	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
+	T_CHECK_INT(seen(r, 1500), FLOW_BUSY);
+	rig_free(r);
+}
+
 /* A busy session that stops progressing stops holding publishers at its
  * next update (the worker's tick makes one at least every 250 ms). */
 static void
@@ -176,6 +199,7 @@ test_worker_behind_reads_the_other_workers_inbox(void)
 }
 
 T_MAIN(T_CASE(test_progressing_session_is_busy_with_hysteresis),
+       T_CASE(test_idle_subscriber_is_not_taken_for_stuck),
        T_CASE(test_stuck_session_is_full_never_busy),
        T_CASE(test_busy_session_that_stalls_is_released),
        T_CASE(test_full_only_under_drop_newest_and_connected),
