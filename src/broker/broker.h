@@ -377,6 +377,7 @@ int handle_pubcomp(struct client *c, const struct mqtt_packet *p);
 void route_message(struct worker *w, struct msg *m);
 
 /* deliver.c */
+void count_drop(struct worker *w);
 void deliver_local(struct worker *w, const struct delivery *d);
 void deliver_to_session(struct worker *w, struct session *s, struct msg *m,
                         uint8_t qos, bool retain);

@@ -159,7 +159,8 @@ qent_new(struct msg *m, uint8_t qos, bool retain)
 	return q;
 }
 
-static void
+/* One message dropped, for $SYS/broker/publish/messages/dropped. */
+void
 count_drop(struct worker *w)
 {
 	stat_add(&w->stats.dropped, 1);

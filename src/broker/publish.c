@@ -19,12 +19,6 @@
 #include "../base/log.h"
 
 static void
-count_dropped(struct worker *w)
-{
-	stat_add(&w->stats.dropped, 1);
-}
-
-static void
 collect(void *arg, const struct sub_ref *ref)
 {
 	struct worker *w = arg;
@@ -33,7 +27,7 @@ collect(void *arg, const struct sub_ref *ref)
 		size_t cap = w->cap_matches == 0 ? 64 : w->cap_matches * 2;
 		struct sub_ref *m = tern_realloc(w->matches, cap * sizeof(*m));
 		if (m == NULL) {
-			count_dropped(w);
+			count_drop(w);
 			return;
 		}
 		w->matches = m;
@@ -136,7 +130,7 @@ deliver_match(struct worker *w, struct msg *m, const struct sub_ref *ref,
 
 	if (m == NULL ||
 	    dest_full(flow_state(w->srv, ref->worker, ref->slot))) {
-		count_dropped(w);
+		count_drop(w);
 		return;
 	}
 	d = (struct delivery){
@@ -221,7 +215,7 @@ screen(struct client *c, const struct mqtt_publish *pub)
 
 	if (server_mem_pressure(srv) == MEM_FULL) {
 		if (pub->qos == 0) {
-			count_dropped(c->w);
+			count_drop(c->w);
 			return 1;
 		}
 		/* Not acknowledged, so the client keeps the message and
@@ -234,7 +228,7 @@ screen(struct client *c, const struct mqtt_publish *pub)
 		        "Dropped a message from %.*s: topic has more "
 		        "than max_topic_levels levels.",
 		        (int)c->session->id_len, c->session->id);
-		count_dropped(c->w);
+		count_drop(c->w);
 		return 1;
 	}
 	if (pub->retain && !srv->cfg->retain_available) {
@@ -256,7 +250,7 @@ screen(struct client *c, const struct mqtt_publish *pub)
 		        "message_size_limit.",
 		        pub->payload.len, (int)c->session->id_len,
 		        c->session->id);
-		count_dropped(c->w);
+		count_drop(c->w);
 		return 1;
 	}
 	return 0;

@@ -289,8 +289,7 @@ worker_queue_delivery(struct worker *w, uint32_t dest, const struct delivery *d)
 		b = pool_get(&w->batch_pool);
 		if (b == NULL) {
 			msg_unref(d->m);
-			atomic_fetch_add_explicit(&w->stats.dropped, 1,
-			                          memory_order_relaxed);
+			count_drop(w);
 			return;
 		}
 		b->item.kind = INBOX_BATCH;
