@@ -235,7 +235,8 @@ struct session {
 	bool idle;             /* counted in stats.disconnected */
 	bool busy;             /* its FLOW_BUSY bit is set (flow.c) */
 	bool full;             /* its FLOW_FULL bit is set */
-	bool stalled;          /* reached its cap while not busy (flow.c) */
+	bool stalled;          /* holds no one, dropping by its caps */
+	uint8_t strikes;       /* busy spells in a row that timed out */
 	uint16_t next_pid;     /* beside the flags: fills their padding */
 	struct sub *subs;
 	size_t n_subs;
@@ -246,7 +247,13 @@ struct session {
 	size_t n_inflight;
 	struct pidmap out_pids; /* pid -> struct qent in inflight */
 	struct pidmap rx_qos2;  /* inbound QoS 2 ids awaiting PUBREL */
-	uint64_t disconnected_ms;
+	struct list blink;      /* w->busy, while busy */
+	/* One or the other: a client coming back finds its stall's
+	 * cooldown over (flow.c). */
+	union {
+		uint64_t disconnected_ms; /* while client == NULL */
+		uint64_t flow_since_ms;   /* start of its busy spell or stall */
+	};
 };
 
 struct session_slot {
@@ -275,7 +282,8 @@ struct worker {
 	 * worker frees them (base/pool.h). */
 	struct pool msg_pool;
 	struct pool batch_pool;
-	struct pub_head_cache heads; /* deliver.c: PUBLISH heads, encoded once */
+	/* deliver.c: PUBLISH heads, encoded once */
+	struct pub_head_cache heads;
 	struct worker_listen *lw;
 	size_t n_lw;
 	uint64_t accept_resume_ms; /* 0 = accepting */
@@ -288,6 +296,7 @@ struct worker {
 	atomic_long inbox_pending;
 	struct list throttled; /* clients not read from for now */
 	uint64_t throttle_until_ms;
+	struct list busy; /* sessions holding publishers, oldest first */
 	struct list clients;
 	struct list pending_write;
 	struct list closing;
@@ -421,6 +430,7 @@ void flow_update(struct worker *w, struct session *s);
 bool flow_progressing(const struct worker *w, const struct session *s);
 void flow_throttle(struct client *c);
 void flow_release(struct worker *w);
+void flow_expire(struct worker *w);
 int flow_timeout(const struct worker *w, int timeout);
 
 /* sys.c */

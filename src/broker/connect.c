@@ -370,9 +370,9 @@ detach_session(struct client *c)
 		session_destroy(w, s, true);
 		return;
 	}
-	s->disconnected_ms = w->now_ms;
-	session_set_idle(w, s, true);
 	flow_update(w, s); /* an absent client is neither busy nor full */
+	s->disconnected_ms = w->now_ms; /* after: it shares flow's time */
+	session_set_idle(w, s, true);
 }
 
 void

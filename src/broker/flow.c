@@ -24,7 +24,15 @@
  *
  * A subscriber that has stopped reading makes no progress, so it is never
  * busy: publishers are not slowed for it, its queue fills to its caps and
- * queue_full_action applies (issue: a stuck consumer must not slow others).
+ * queue_full_action applies (a stuck consumer must not slow others).
+ *
+ * Bytes leaving for a subscriber that has just stopped reading still look
+ * like progress while the kernel's socket buffers fill, and a subscriber
+ * that reads, but slowly, does progress. Either would hold every publisher
+ * it shares a topic with for as long as it stays busy, so a busy spell
+ * lasts at most FLOW_HOLD_MS: a session that has not caught up (back under
+ * a quarter of its mark) by then is stalled, and its caps apply instead,
+ * for a cooldown that doubles with each spell in a row that timed out.
  */
 #include "broker.h"
 
@@ -37,6 +45,14 @@
 #define FLOW_BUSY_MAX    256
 #define FLOW_PROGRESS_MS 1000
 #define FLOW_THROTTLE_MS 2
+/* The longest a session may hold its publishers in one busy spell. A
+ * subscriber that keeps up with what it was sent catches up in a few ms;
+ * one that needs longer is slower than its publishers, and is given its
+ * caps rather than their pace. */
+#define FLOW_HOLD_MS 200
+/* Spells in a row that timed out, past which the cooldown stops growing
+ * (FLOW_HOLD_MS << 6: 12.8 s). */
+#define FLOW_MAX_STRIKES 6
 /* Deliveries waiting in a worker's inbox above which it is behind. */
 #define FLOW_INBOX_MAX 65536
 /* ... and the least the QoS 1/2 limit derived from the caps goes to. */
@@ -225,23 +241,69 @@ compute_full(const struct worker *w, const struct session *s, bool busy)
 	       s->n_queued >= (busy ? 2 : 1) * cap;
 }
 
-/*
- * A session that reached its cap without being busy has been dropping by
- * policy: it counts as stuck until its queue is back under a quarter of
- * the mark, so a trickle of bytes leaving its socket (the kernel making a
- * little room) does not make it hold every publisher again.
- */
+static bool
+held_too_long(const struct worker *w, const struct session *s)
+{
+	return s->busy && w->now_ms - s->flow_since_ms >= FLOW_HOLD_MS;
+}
+
+/* The least time a stall lasts: none for a session whose last spell
+ * caught up, then twice as long for each spell in a row that timed out. */
+static uint64_t
+cooldown_ms(const struct session *s)
+{
+	return s->strikes == 0 ? 0 : (uint64_t)FLOW_HOLD_MS << s->strikes;
+}
+
 static void
+stall(const struct worker *w, struct session *s)
+{
+	s->stalled = true;
+	s->flow_since_ms = w->now_ms;
+}
+
+/*
+ * A session that reached its cap without being busy, or stayed busy for
+ * FLOW_HOLD_MS, is stalled: it drops by policy and holds no one until its
+ * queue is back under a quarter of the mark (so a trickle of bytes leaving
+ * its socket, the kernel making a little room, does not make it hold
+ * every publisher again) and its cooldown has passed (so a reader that is
+ * merely slow, and catches up soon after its caps apply, holds them for
+ * ever less of the time). Returns whether it is busy.
+ */
+static bool
 update_stalled(const struct worker *w, struct session *s, bool busy)
 {
 	long cap = w->srv->cfg->max_queued_messages;
+	size_t low = busy_mark(w->srv->cfg) / 4;
 
-	if (s->n_queued < busy_mark(w->srv->cfg) / 4) {
-		s->stalled = false;
-	} else if (!busy && cap > 0 && s->client != NULL &&
-	           s->n_queued >= (size_t)cap) {
-		s->stalled = true;
+	if (busy && held_too_long(w, s)) {
+		if (s->strikes < FLOW_MAX_STRIKES) {
+			s->strikes++;
+		}
+		stall(w, s);
+		return false;
 	}
+	if (!busy && s->busy && s->n_queued < low) {
+		s->strikes = 0; /* the spell ended by catching up */
+	} else if (!busy && !s->stalled && cap > 0 && s->client != NULL &&
+	           s->n_queued >= (size_t)cap) {
+		stall(w, s);
+	}
+	return busy;
+}
+
+/* Keep w->busy, oldest spell first, for flow_expire(). */
+static void
+set_busy(struct worker *w, struct session *s, bool busy)
+{
+	if (busy) {
+		s->flow_since_ms = w->now_ms;
+		list_insert_tail(&w->busy, &s->blink);
+	} else {
+		list_del(&s->blink);
+	}
+	s->busy = busy;
 }
 
 void
@@ -249,19 +311,41 @@ flow_update(struct worker *w, struct session *s)
 {
 	bool busy, full;
 
-	if (s->stalled) {
-		update_stalled(w, s, false);
+	if (s->stalled && s->n_queued < busy_mark(w->srv->cfg) / 4 &&
+	    w->now_ms - s->flow_since_ms >= cooldown_ms(s)) {
+		s->stalled = false;
 	}
-	busy = !s->stalled && compute_busy(w, s);
+	busy = update_stalled(w, s, !s->stalled && compute_busy(w, s));
 	full = compute_full(w, s, busy);
-	update_stalled(w, s, busy);
 
 	if (busy != s->busy || full != s->full) {
-		s->busy = busy;
+		if (busy != s->busy) {
+			set_busy(w, s, busy);
+		}
 		s->full = full;
 		set_state(w, s->slot,
 		          (uint8_t)((busy ? FLOW_BUSY : 0) |
 		                    (full ? FLOW_FULL : 0)));
+	}
+}
+
+/*
+ * End the busy spells that have lasted FLOW_HOLD_MS. Nothing else may
+ * update such a session: its publishers are held, so nothing reaches it,
+ * and its client, stuck, makes no event.
+ */
+void
+flow_expire(struct worker *w)
+{
+	struct list *pos;
+
+	while ((pos = list_first(&w->busy)) != NULL) {
+		struct session *s = LIST_ENTRY(pos, struct session, blink);
+
+		if (!held_too_long(w, s)) {
+			return;
+		}
+		flow_update(w, s);
 	}
 }
 
@@ -304,16 +388,26 @@ flow_release(struct worker *w)
 	}
 }
 
+static int
+sooner(const struct worker *w, int timeout, uint64_t at_ms)
+{
+	int left = at_ms > w->now_ms ? (int)(at_ms - w->now_ms) : 0;
+
+	return timeout < 0 || left < timeout ? left : timeout;
+}
+
 int
 flow_timeout(const struct worker *w, int timeout)
 {
-	int left;
+	const struct list *first = list_first(&w->busy);
 
-	if (list_empty(&w->throttled)) {
-		return timeout;
+	if (!list_empty(&w->throttled)) {
+		timeout = sooner(w, timeout, w->throttle_until_ms);
 	}
-	left = w->throttle_until_ms > w->now_ms
-	               ? (int)(w->throttle_until_ms - w->now_ms)
-	               : 0;
-	return timeout < 0 || left < timeout ? left : timeout;
+	if (first != NULL) {
+		const struct session *s =
+		        LIST_ENTRY(first, struct session, blink);
+		timeout = sooner(w, timeout, s->flow_since_ms + FLOW_HOLD_MS);
+	}
+	return timeout;
 }

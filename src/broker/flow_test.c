@@ -34,6 +34,8 @@ rig_new(void)
 		r->w[i]->idx = i;
 		r->w[i]->now_ms = 10000;
 		r->wp[i] = r->w[i];
+		list_init(&r->w[i]->throttled);
+		list_init(&r->w[i]->busy);
 		(void)flow_reserve(r->w[i], 8);
 	}
 	r->c.w = r->w[1];
@@ -41,6 +43,7 @@ rig_new(void)
 	r->c.session = &r->s;
 	r->s.client = &r->c;
 	r->s.slot = 5;
+	list_init(&r->s.blink);
 	return r;
 }
 
@@ -130,7 +133,7 @@ test_idle_subscriber_is_not_taken_for_stuck(void)
 }
 
 /* A busy session that stops progressing stops holding publishers at its
- * next update (the worker's tick makes one at least every 250 ms). */
+ * next update (flow_expire() makes one when its spell ends). */
 static void
 test_busy_session_that_stalls_is_released(void)
 {
@@ -141,6 +144,92 @@ test_busy_session_that_stalls_is_released(void)
 	r->w[1]->now_ms += 1001;
 	flow_update(r->w[1], &r->s);
 	T_CHECK_INT(flow_state(&r->srv, 1, r->s.slot), 0);
+	rig_free(r);
+}
+
+/* The bits of the session after its worker's clock moved @ms on and
+ * flow_expire() ran, with nothing else happening to it. */
+static uint8_t
+after(struct rig *r, uint64_t ms)
+{
+	r->w[1]->now_ms += ms;
+	flow_expire(r->w[1]);
+	return flow_state(&r->srv, 1, r->s.slot);
+}
+
+/* A session that is still busy 200 ms into its spell (a reader too slow
+ * for its publishers, or a stuck one whose socket buffers were still
+ * filling) stops holding them and gets its caps instead, although it
+ * progresses. */
+static void
+test_busy_spell_lasts_at_most_the_hold_time(void)
+{
+	struct rig *r = rig_new();
+
+	flow_progress(&r->c);
+	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
+	T_CHECK_INT(after(r, 199), FLOW_BUSY);
+	flow_progress(&r->c);
+	T_CHECK_INT(after(r, 1), 0);
+	T_CHECK(list_empty(&r->w[1]->busy));
+	T_CHECK_INT(seen(r, 999), 0);
+	T_CHECK_INT(seen(r, 1000), FLOW_FULL);
+	rig_free(r);
+}
+
+/* After @ms more, in which the client took something and its session
+ * caught up (61 queued), does the session hold its publishers again when
+ * its queue passes the mark? */
+static bool
+holds_again(struct rig *r, uint64_t ms)
+{
+	r->w[1]->now_ms += ms;
+	flow_progress(&r->c);
+	(void)seen(r, 61);
+	return seen(r, 300) == FLOW_BUSY;
+}
+
+/* After a spell that timed out, a session holds no one again until it has
+ * caught up and 400 ms have passed; each further spell that times out
+ * doubles that, and one that ends by catching up starts it over. */
+static void
+test_stall_cooldown_doubles_until_a_spell_catches_up(void)
+{
+	struct rig *r = rig_new();
+
+	flow_progress(&r->c);
+	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
+	T_CHECK_INT(after(r, 200), 0);
+	T_CHECK(!holds_again(r, 399));
+	T_CHECK(holds_again(r, 1));
+	T_CHECK_INT(after(r, 200), 0);
+	T_CHECK(!holds_again(r, 799));
+	T_CHECK(holds_again(r, 1));
+	T_CHECK(holds_again(r, 0)); /* this spell caught up */
+	T_CHECK_INT(after(r, 200), 0);
+	T_CHECK(holds_again(r, 400));
+	rig_free(r);
+}
+
+/* A spell that ends by catching up leaves the list; the worker wakes for
+ * the oldest spell still running. */
+static void
+test_worker_wakes_when_the_oldest_spell_ends(void)
+{
+	struct rig *r = rig_new();
+	struct worker *w = r->w[1];
+
+	T_CHECK_INT(flow_timeout(w, -1), -1);
+	T_CHECK_INT(flow_timeout(w, 50), 50);
+	flow_progress(&r->c);
+	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
+	T_CHECK_INT(flow_timeout(w, -1), 200);
+	w->now_ms += 150;
+	T_CHECK_INT(flow_timeout(w, -1), 50);
+	T_CHECK_INT(flow_timeout(w, 20), 20);
+	T_CHECK_INT(seen(r, 61), 0);
+	T_CHECK(list_empty(&w->busy));
+	T_CHECK_INT(flow_timeout(w, 1000), 1000);
 	rig_free(r);
 }
 
@@ -202,6 +291,9 @@ T_MAIN(T_CASE(test_progressing_session_is_busy_with_hysteresis),
        T_CASE(test_idle_subscriber_is_not_taken_for_stuck),
        T_CASE(test_stuck_session_is_full_never_busy),
        T_CASE(test_busy_session_that_stalls_is_released),
+       T_CASE(test_busy_spell_lasts_at_most_the_hold_time),
+       T_CASE(test_stall_cooldown_doubles_until_a_spell_catches_up),
+       T_CASE(test_worker_wakes_when_the_oldest_spell_ends),
        T_CASE(test_full_only_under_drop_newest_and_connected),
        T_CASE(test_inbox_limit_keeps_a_busy_session_within_twice_its_cap),
        T_CASE(test_worker_behind_reads_the_other_workers_inbox))

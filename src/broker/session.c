@@ -66,6 +66,7 @@ session_new(struct worker *w, struct span id)
 	s->next_pid = 1;
 	list_init(&s->queue);
 	list_init(&s->inflight);
+	list_init(&s->blink);
 	return s;
 }
 

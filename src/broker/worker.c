@@ -180,6 +180,7 @@ worker_init(struct worker *w, struct server *srv, unsigned idx, char *err,
 	list_init(&w->pending_write);
 	list_init(&w->closing);
 	list_init(&w->throttled);
+	list_init(&w->busy);
 	w->free_slot = UINT32_MAX;
 	pool_init(&w->msg_pool, MSG_POOL_BLOCK, MSG_POOL_KEEP);
 	pool_init(&w->batch_pool, sizeof(struct batch), BATCH_POOL_KEEP);
@@ -491,11 +492,6 @@ tick(struct worker *w)
 			/* [MQTT-3.1.2-24] 1.5 times the keep-alive. */
 			client_close(c, "keep-alive expired");
 		}
-		/* A busy subscriber that stopped progressing holds its
-		 * publishers no longer than this (flow.c). */
-		if (c->session != NULL && c->session->busy) {
-			flow_update(w, c->session);
-		}
 	}
 	session_sweep(w);
 }
@@ -553,6 +549,7 @@ worker_turn(struct worker *w, int max_wait_ms)
 	loop_dispatch(&w->loop);
 	drain_inbox(w);
 	flow_release(w);
+	flow_expire(w);
 	housekeeping(w);
 	/* Before sleeping: batches out first, then our own writes. */
 	push_batches(w);

@@ -8,6 +8,8 @@ import json
 import os
 import socket
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -28,11 +30,11 @@ def tern():
     return TERN
 
 
-def bench(tern, broker, *args):
+def bench(tern, broker, *args, timeout=120):
     """`tern bench ARGS --json` against @broker; the parsed report."""
     cmd = [tern, "bench"] + [str(a) for a in args] + [
         "--json", "-h", "127.0.0.1", "-p", str(broker.port)]
-    p = subprocess.run(cmd, capture_output=True, timeout=120)
+    p = subprocess.run(cmd, capture_output=True, timeout=timeout)
     assert p.stdout.startswith(b"{"), p.stderr
     return json.loads(p.stdout)
 
@@ -76,3 +78,59 @@ def test_stuck_subscribers_cost_the_others_nothing(broker, tern):
     assert broker.alive()
     for c in stuck:
         c.sock.close()
+
+
+class SlowReader(threading.Thread):
+    """Reads up to 40 KiB from @sock every 10 ms (at most 4 MB/s) until
+    stopped: a subscriber that keeps taking messages, but slower than
+    unpaced publishers write them."""
+
+    def __init__(self, sock):
+        super().__init__(daemon=True)
+        self.sock, self.read = sock, 0
+        self.stop = threading.Event()
+        sock.settimeout(0.001)
+
+    def run(self):
+        while not self.stop.wait(0.01):
+            got = 0
+            while got < 40960:
+                try:
+                    n = len(self.sock.recv(40960 - got))
+                except socket.timeout:
+                    break
+                if n == 0:
+                    return
+                got += n
+            self.read += got
+
+
+def timed_fanin(tern, broker, count):
+    t0 = time.monotonic()
+    j = bench(tern, broker, "fanin", "-c", 16, "-q", 1, "-m", 512,
+              "--count", count, "-t", "flow/in/%i", timeout=180)
+    assert_all_delivered(j, 16 * count)
+    return time.monotonic() - t0
+
+
+def test_slow_subscriber_does_not_set_the_others_pace(broker, tern):
+    """A subscriber on every topic that reads, but at most 4 MB/s, holds
+    the publishers for one 200 ms spell, then its caps apply, for a
+    cooldown that doubles each time (docs/ARCHITECTURE.md "Backpressure").
+    Held to its pace, the 170 MB of the run would take over 40 s whatever
+    the broker's speed; as it is, the run takes about as long as without
+    it, and the others still get every QoS 1 message, once and in order."""
+    alone = timed_fanin(tern, broker, 20000)
+    c = mqttraw.Client(broker.port)
+    assert c.connect("slow", keepalive=0).body[1] == 0
+    c.send(mqttraw.subscribe(1, [("flow/in/+", 0)]))
+    c.expect("SUBACK")
+    reader = SlowReader(c.sock)
+    reader.start()
+    shared = timed_fanin(tern, broker, 20000)
+    reader.stop.set()
+    reader.join()
+    assert reader.read > 1 << 20, "the slow subscriber never progressed"
+    assert shared < 2 * alone + 5, (alone, shared)
+    assert broker.alive()
+    c.sock.close()
