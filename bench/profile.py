@@ -32,6 +32,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import Stuck  # noqa: E402
+
 SYSCALLS = ["read", "readv", "write", "writev", "sendmsg", "recvfrom",
             "sendto", "epoll_wait", "epoll_pwait", "epoll_ctl", "accept4",
             "futex", "close", "mprotect", "madvise", "mmap", "munmap", "brk"]
@@ -77,6 +80,10 @@ def stop(p):
 
 
 def bench(opts, port, tag):
+    if opts.stuck:
+        opts.held = [Stuck(port, "stuck-q0", "bench/+", 0),
+                     Stuck(port, "stuck-q1", "bench/+", 1)]
+        time.sleep(0.2)
     cmd = [opts.tern, "bench"] + opts.bench + [
         "-h", "127.0.0.1", "-p", str(port), "--json", "-d",
         str(opts.duration), "--warmup", "1", "--connect-rate", "5000"]
@@ -100,6 +107,9 @@ def main():
     ap.add_argument("--conf", action="append", default=[],
                     help="an extra ternd config line")
     ap.add_argument("--skip-strace", action="store_true")
+    ap.add_argument("--stuck", action="store_true",
+                    help="two subscribers to bench/+ (QoS 0 and 1) that "
+                    "never read, as in bench/run.py's slow scenario")
     ap.add_argument("bench", nargs="+")
     opts = ap.parse_args()
     os.makedirs(opts.out, exist_ok=True)
