@@ -58,6 +58,7 @@
 
 struct worker;
 struct session;
+struct match_seen;
 
 /* ---- server ---------------------------------------------------------- */
 
@@ -306,6 +307,9 @@ struct worker {
 	struct sub_ref *matches; /* scratch for router_match */
 	size_t n_matches;
 	size_t cap_matches;
+	struct match_seen *seen; /* publish.c: sessions among the matches */
+	size_t cap_seen;
+	uint32_t seen_stamp;
 	uint64_t now_ms;
 	uint64_t next_tick_ms;
 	uint64_t next_sys_ms;
@@ -386,7 +390,7 @@ int handle_pubcomp(struct client *c, const struct mqtt_packet *p);
 void route_message(struct worker *w, struct msg *m);
 
 /* deliver.c */
-void count_drop(struct worker *w);
+void count_drop(struct worker *w, unsigned long n);
 void deliver_local(struct worker *w, const struct delivery *d);
 void deliver_to_session(struct worker *w, struct session *s, struct msg *m,
                         uint8_t qos, bool retain);
@@ -421,7 +425,6 @@ void registry_remove(struct registry *r, struct span id, uint32_t worker,
 /* flow.c */
 int flow_reserve(struct worker *w, uint32_t n_slots);
 void flow_fini(struct worker *w);
-uint8_t flow_state(const struct server *srv, uint32_t worker, uint32_t slot);
 long flow_inbox_limit(const struct server *srv, uint8_t qos);
 bool flow_worker_behind(const struct server *srv, uint32_t worker, long limit);
 void flow_progress(struct client *c);
@@ -432,6 +435,29 @@ void flow_throttle(struct client *c);
 void flow_release(struct worker *w);
 void flow_expire(struct worker *w);
 int flow_timeout(const struct worker *w, int timeout);
+
+/* The flow bits (FLOW_BUSY, FLOW_FULL) of a session of any worker, read
+ * for every match of every message: inline. */
+static inline uint8_t
+flow_state(const struct server *srv, uint32_t worker, uint32_t slot)
+{
+	const struct worker *w = srv->workers[worker];
+	uint8_t *c;
+
+	if (slot / FLOW_CHUNK >= FLOW_MAX_CHUNKS) {
+		return 0;
+	}
+	/* Acquire pairs with the release in flow_reserve(). */
+	c = atomic_load_explicit(&w->flow[slot / FLOW_CHUNK],
+	                         memory_order_acquire);
+	/* Relaxed: a stale busy bit only delays or hastens one throttle; a
+	 * stale full bit drops a message that raced with the queue draining,
+	 * as if it had arrived a moment earlier. */
+	return c == NULL ? 0
+	                 : atomic_load_explicit(
+	                           (_Atomic uint8_t *)&c[slot % FLOW_CHUNK],
+	                           memory_order_relaxed);
+}
 
 /* sys.c */
 void sys_publish(struct worker *w);

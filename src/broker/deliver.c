@@ -159,11 +159,11 @@ qent_new(struct msg *m, uint8_t qos, bool retain)
 	return q;
 }
 
-/* One message dropped, for $SYS/broker/publish/messages/dropped. */
+/* @n deliveries dropped, for $SYS/broker/publish/messages/dropped. */
 void
-count_drop(struct worker *w)
+count_drop(struct worker *w, unsigned long n)
 {
-	stat_add(&w->stats.dropped, 1);
+	stat_add(&w->stats.dropped, n);
 }
 
 /*
@@ -206,7 +206,7 @@ drop_oldest_qos0(struct worker *w, struct session *s)
 		struct qent *q = LIST_ENTRY(pos, struct qent, link);
 		if (q->qos == 0) {
 			unqueue(s, q);
-			count_drop(w);
+			count_drop(w, 1);
 			return true;
 		}
 	}
@@ -223,19 +223,19 @@ enqueue(struct worker *w, struct session *s, struct msg *m, uint8_t qos,
 	/* Under memory pressure QoS 0 to a backed-up or absent subscriber
 	 * is the first thing shed. */
 	if (qos == 0 && server_mem_pressure(w->srv) != MEM_OK) {
-		count_drop(w);
+		count_drop(w, 1);
 		return;
 	}
 	while (queue_full(w, s, qos, m->payload.len)) {
 		if (cfg->queue_full_action != CONFIG_QUEUE_DROP_OLDEST ||
 		    !drop_oldest_qos0(w, s)) {
-			count_drop(w);
+			count_drop(w, 1);
 			return;
 		}
 	}
 	q = qent_new(m, qos, retain);
 	if (q == NULL) {
-		count_drop(w);
+		count_drop(w, 1);
 		return;
 	}
 	list_insert_tail(&s->queue, &q->link);

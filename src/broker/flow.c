@@ -91,27 +91,6 @@ flow_fini(struct worker *w)
 	}
 }
 
-uint8_t
-flow_state(const struct server *srv, uint32_t worker, uint32_t slot)
-{
-	const struct worker *w = srv->workers[worker];
-	uint8_t *c;
-
-	if (slot / FLOW_CHUNK >= FLOW_MAX_CHUNKS) {
-		return 0;
-	}
-	/* Acquire pairs with the release in flow_reserve(). */
-	c = atomic_load_explicit(&w->flow[slot / FLOW_CHUNK],
-	                         memory_order_acquire);
-	/* Relaxed: a stale busy bit only delays or hastens one throttle; a
-	 * stale full bit drops a message that raced with the queue draining,
-	 * as if it had arrived a moment earlier. */
-	return c == NULL ? 0
-	                 : atomic_load_explicit(
-	                           (_Atomic uint8_t *)&c[slot % FLOW_CHUNK],
-	                           memory_order_relaxed);
-}
-
 static size_t
 busy_mark(const struct config *cfg)
 {

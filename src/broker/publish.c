@@ -2,10 +2,10 @@
  * publish.c - inbound PUBLISH and the QoS 1/2 receiver flow, and routing a
  * message to every matching session, wherever it lives.
  *
- * Routing: the router lists matching subscriptions; they are sorted by
- * session so a session with overlapping subscriptions gets the message
- * once, at the highest granted QoS ([MQTT-3.3.5-1] allows either; one copy
- * is what subscribers expect). Before a client's PUBLISH is taken, the
+ * Routing: the router lists matching subscriptions, and a session with
+ * overlapping subscriptions is kept once, at the highest granted QoS
+ * ([MQTT-3.3.5-1] allows either; one copy is what subscribers expect).
+ * Before a client's PUBLISH is taken, the
  * flow bits of its matches are read (flow.c): a busy session holds it
  * back, a full one is dropped here. Sessions on this worker are served at
  * once; the rest go into one batch per destination worker, pushed at the
@@ -13,7 +13,7 @@
  */
 #include "broker.h"
 
-#include <stdlib.h>
+#include <string.h>
 
 #include "../base/alloc.h"
 #include "../base/log.h"
@@ -27,7 +27,7 @@ collect(void *arg, const struct sub_ref *ref)
 		size_t cap = w->cap_matches == 0 ? 64 : w->cap_matches * 2;
 		struct sub_ref *m = tern_realloc(w->matches, cap * sizeof(*m));
 		if (m == NULL) {
-			count_drop(w);
+			count_drop(w, 1);
 			return;
 		}
 		w->matches = m;
@@ -36,54 +36,96 @@ collect(void *arg, const struct sub_ref *ref)
 	w->matches[w->n_matches++] = *ref;
 }
 
-static int
-cmp_ref(const struct sub_ref *x, const struct sub_ref *y)
+/* Where a session's first match went in w->matches, for dedup(); valid
+ * only when stamp is the worker's current one, so the table is never
+ * cleared between messages. */
+struct match_seen {
+	uint32_t stamp;
+	uint32_t at;
+};
+
+static size_t
+seen_hash(const struct sub_ref *r)
 {
-	if (x->worker != y->worker) {
-		return x->worker < y->worker ? -1 : 1;
-	}
-	if (x->slot != y->slot) {
-		return x->slot < y->slot ? -1 : 1;
-	}
-	if (x->gen != y->gen) {
-		return x->gen < y->gen ? -1 : 1;
-	}
-	return 0;
+	return (size_t)(r->slot * 2654435761u) ^ r->worker;
 }
 
-static int
-qsort_cmp_ref(const void *a, const void *b)
+/* A table of at least 2 * @n entries, stamped afresh; false on ENOMEM. */
+static bool
+seen_reset(struct worker *w, size_t n)
 {
-	return cmp_ref(a, b);
+	size_t size = w->cap_seen == 0 ? 64 : w->cap_seen;
+
+	while (size < 2 * n) {
+		size *= 2;
+	}
+	if (size != w->cap_seen) {
+		struct match_seen *t = tern_calloc(size, sizeof(*t));
+		if (t == NULL) {
+			return false;
+		}
+		tern_free(w->seen);
+		w->seen = t;
+		w->cap_seen = size;
+		w->seen_stamp = 0;
+	}
+	if (++w->seen_stamp == 0) {
+		memset(w->seen, 0, w->cap_seen * sizeof(*w->seen));
+		w->seen_stamp = 1;
+	}
+	return true;
 }
 
-/* By session; most messages have a handful of matches, for which an
- * insertion sort costs less than qsort()'s indirect calls. */
+/*
+ * One match per session in w->matches, at the highest QoS it was granted
+ * ([MQTT-3.3.5-1]): a session's overlapping subscriptions all match. A
+ * hash of (worker, slot) keeps this linear: sorting the matches of a
+ * topic with hundreds of subscribers cost more than the rest of routing.
+ * Without memory for the table the matches stay as they are, and a
+ * session with overlapping subscriptions gets one copy per match.
+ */
 static void
-sort_matches(struct sub_ref *r, size_t n)
+dedup(struct worker *w)
 {
-	if (n > 16) {
-		qsort(r, n, sizeof(*r), qsort_cmp_ref);
+	size_t n = w->n_matches, kept = 0, mask;
+
+	if (n < 2 || !seen_reset(w, n)) {
 		return;
 	}
-	for (size_t i = 1; i < n; i++) {
-		struct sub_ref x = r[i];
-		size_t j = i;
+	mask = w->cap_seen - 1;
+	for (size_t i = 0; i < n; i++) {
+		struct sub_ref r = w->matches[i];
+		size_t h = seen_hash(&r) & mask;
 
-		for (; j > 0 && cmp_ref(&r[j - 1], &x) > 0; j--) {
-			r[j] = r[j - 1];
+		for (;; h = (h + 1) & mask) {
+			struct match_seen *e = &w->seen[h];
+			struct sub_ref *first;
+
+			if (e->stamp != w->seen_stamp) {
+				e->stamp = w->seen_stamp;
+				e->at = (uint32_t)kept;
+				w->matches[kept++] = r;
+				break;
+			}
+			first = &w->matches[e->at];
+			if (sub_ref_same_session(first, &r)) {
+				if (r.qos > first->qos) {
+					first->qos = r.qos;
+				}
+				break;
+			}
 		}
-		r[j] = x;
 	}
+	w->n_matches = kept;
 }
 
-/* Every subscription matching @topic into w->matches, sorted by session. */
+/* Every session @topic goes to into w->matches, once each. */
 static void
 route_match(struct worker *w, struct span topic)
 {
 	w->n_matches = 0;
 	router_match(w->srv->router, w->idx, topic, collect, w);
-	sort_matches(w->matches, w->n_matches);
+	dedup(w);
 }
 
 /* Drop at this worker what the session's worker would drop anyway
@@ -95,53 +137,55 @@ dest_full(uint8_t state)
 }
 
 /*
- * Before taking a PUBLISH of @qos whose matches are in w->matches: -1 if
- * a match is busy or its worker is behind (hold the publisher), else how
- * many matches are not full (0: nothing to allocate a message for).
+ * What happens to a message of @qos for each session in w->matches
+ * (flow.c). A full session is dropped here, as its worker would drop it.
+ * With @may_hold (a client's PUBLISH, not taken yet), a busy session, or
+ * one whose worker is behind, holds the message back instead: -1, and
+ * nothing is counted. Otherwise w->matches keeps the sessions that take
+ * it, and their number is returned (0: nothing to allocate a message for).
  */
 static int
-route_plan(struct worker *w, uint8_t qos)
+route_plan(struct worker *w, uint8_t qos, bool may_hold)
 {
 	long limit = flow_inbox_limit(w->srv, qos);
-	int live = 0;
+	size_t n = w->n_matches, kept = 0;
 
-	for (size_t i = 0; i < w->n_matches; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct sub_ref *ref = &w->matches[i];
 		uint8_t st = flow_state(w->srv, ref->worker, ref->slot);
 
 		if (dest_full(st)) {
 			continue;
 		}
-		if ((st & FLOW_BUSY) != 0 ||
-		    (ref->worker != w->idx &&
-		     flow_worker_behind(w->srv, ref->worker, limit))) {
+		if (may_hold &&
+		    ((st & FLOW_BUSY) != 0 ||
+		     (ref->worker != w->idx &&
+		      flow_worker_behind(w->srv, ref->worker, limit)))) {
 			return -1;
 		}
-		live++;
+		w->matches[kept++] = *ref;
 	}
-	return live;
+	w->n_matches = kept;
+	if (kept < n) {
+		count_drop(w, n - kept);
+	}
+	return (int)kept;
 }
 
+/* @m, a reference of its own, to one session. */
 static void
-deliver_match(struct worker *w, struct msg *m, const struct sub_ref *ref,
-              uint8_t granted)
+deliver_match(struct worker *w, struct msg *m, const struct sub_ref *ref)
 {
-	struct delivery d;
-
-	if (m == NULL ||
-	    dest_full(flow_state(w->srv, ref->worker, ref->slot))) {
-		count_drop(w);
-		return;
-	}
-	d = (struct delivery){
-	        .m = msg_ref(m),
+	struct delivery d = {
+	        .m = m,
 	        .slot = ref->slot,
 	        .gen = ref->gen,
 	        /* [MQTT-3.8.4-6] never above the granted QoS. */
-	        .qos = m->qos < granted ? m->qos : granted,
+	        .qos = m->qos < ref->qos ? m->qos : ref->qos,
 	        /* [MQTT-3.3.1-9] live deliveries carry RETAIN=0. */
 	        .retain = 0,
 	};
+
 	if (ref->worker == w->idx) {
 		deliver_local(w, &d);
 	} else {
@@ -149,26 +193,24 @@ deliver_match(struct worker *w, struct msg *m, const struct sub_ref *ref,
 	}
 }
 
-/* @m (NULL when every match was full) to each session in w->matches,
- * once, at the highest QoS it was granted. */
+/*
+ * @m to each session left in w->matches by route_plan(), taking over the
+ * caller's reference: the last session gets it and the others new ones,
+ * so a message with one subscriber costs no locked add at all here.
+ */
 static void
 route_deliver(struct worker *w, struct msg *m)
 {
-	size_t i = 0;
+	size_t n = w->n_matches;
 
-	while (i < w->n_matches) {
-		const struct sub_ref *ref = &w->matches[i];
-		uint8_t granted = ref->qos;
-
-		for (i++; i < w->n_matches &&
-		          sub_ref_same_session(ref, &w->matches[i]);
-		     i++) {
-			if (w->matches[i].qos > granted) {
-				granted = w->matches[i].qos;
-			}
-		}
-		deliver_match(w, m, ref, granted);
+	if (n == 0) {
+		msg_unref(m);
+		return;
 	}
+	for (size_t i = 0; i + 1 < n; i++) {
+		deliver_match(w, msg_ref(m), &w->matches[i]);
+	}
+	deliver_match(w, m, &w->matches[n - 1]);
 }
 
 static void
@@ -188,7 +230,8 @@ route_message(struct worker *w, struct msg *m)
 {
 	store_retained(w, m);
 	route_match(w, m->topic);
-	route_deliver(w, m);
+	(void)route_plan(w, m->qos, false); /* never -1 without holding */
+	route_deliver(w, msg_ref(m));
 }
 
 static int
@@ -215,7 +258,7 @@ screen(struct client *c, const struct mqtt_publish *pub)
 
 	if (server_mem_pressure(srv) == MEM_FULL) {
 		if (pub->qos == 0) {
-			count_drop(c->w);
+			count_drop(c->w, 1);
 			return 1;
 		}
 		/* Not acknowledged, so the client keeps the message and
@@ -228,7 +271,7 @@ screen(struct client *c, const struct mqtt_publish *pub)
 		        "Dropped a message from %.*s: topic has more "
 		        "than max_topic_levels levels.",
 		        (int)c->session->id_len, c->session->id);
-		count_drop(c->w);
+		count_drop(c->w, 1);
 		return 1;
 	}
 	if (pub->retain && !srv->cfg->retain_available) {
@@ -250,7 +293,7 @@ screen(struct client *c, const struct mqtt_publish *pub)
 		        "message_size_limit.",
 		        pub->payload.len, (int)c->session->id_len,
 		        c->session->id);
-		count_drop(c->w);
+		count_drop(c->w, 1);
 		return 1;
 	}
 	return 0;
@@ -269,7 +312,7 @@ take_publish(struct client *c, const struct mqtt_publish *pub)
 	int live;
 
 	route_match(w, pub->topic);
-	live = route_plan(w, pub->qos);
+	live = route_plan(w, pub->qos, true);
 	if (live < 0) {
 		flow_throttle(c);
 		return TERN_EBUSY;
@@ -285,7 +328,6 @@ take_publish(struct client *c, const struct mqtt_publish *pub)
 		store_retained(w, m);
 	}
 	route_deliver(w, m);
-	msg_unref(m);
 	return 0;
 }
 

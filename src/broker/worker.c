@@ -255,6 +255,7 @@ worker_fini(struct worker *w)
 	tern_free(w->lw);
 	tern_free(w->slots);
 	tern_free(w->matches);
+	tern_free(w->seen);
 	tern_free(w->out);
 	flow_fini(w);
 	loop_fini(&w->loop);
@@ -290,7 +291,7 @@ worker_queue_delivery(struct worker *w, uint32_t dest, const struct delivery *d)
 		b = pool_get(&w->batch_pool);
 		if (b == NULL) {
 			msg_unref(d->m);
-			count_drop(w);
+			count_drop(w, 1);
 			return;
 		}
 		b->item.kind = INBOX_BATCH;

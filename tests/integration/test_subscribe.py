@@ -168,6 +168,28 @@ def test_mqtt_3_3_5_1_overlapping_subscriptions_max_qos(broker_factory, rawf, su
 
 
 @pytest.mark.tern_only
+def test_overlaps_among_many_subscribers_delivered_once(broker, rawf):
+    """A topic with 151 subscribed sessions (past the broker's first
+    de-duplication table of 64 entries), each with overlapping
+    subscriptions: every session gets one copy, at its highest QoS."""
+    others = []
+    for _ in range(150):
+        c = rawf(broker)
+        c.subscribe([("o/#", 0)], pid=1)
+        c.subscribe([("o/a/+", 1)], pid=2)
+        others.append(c)
+    subs = [("o/a/b", 0), ("o/a/#", 1), ("o/+/b", 2), ("#", 0)]
+    assert overlap_run(broker, rawf, subs, 2) == [2]
+    rawf(broker).send(mqttraw.publish("o/end", b"e", qos=0))
+    for c in others:
+        t, pid, _, qos, _, _ = pub_fields(c.expect("PUBLISH"))
+        assert (t, qos) == ("o/a/b", 1)
+        c.send(mqttraw.ack("puback", pid))
+        # in order: a second copy would come before this
+        assert pub_fields(c.expect("PUBLISH"))[0] == "o/end"
+
+
+@pytest.mark.tern_only
 @pytest.mark.parametrize("subs,q", OVERLAPS, ids=OVERLAP_IDS)
 def test_overlapping_subscriptions_delivered_once_at_max_qos(broker, rawf, subs, q):
     """Tern delivers a message matching several subscriptions of one client
