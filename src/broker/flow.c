@@ -220,10 +220,20 @@ compute_full(const struct worker *w, const struct session *s, bool busy)
 	       s->n_queued >= (busy ? 2 : 1) * cap;
 }
 
+/* Whether a busy spell ends after FLOW_HOLD_MS: only with caps to apply
+ * instead, since without any, holding its publishers is all that bounds
+ * a session's queue. */
+static bool
+spells_limited(const struct config *cfg)
+{
+	return cfg->max_queued_messages > 0 || cfg->max_queued_bytes > 0;
+}
+
 static bool
 held_too_long(const struct worker *w, const struct session *s)
 {
-	return s->busy && w->now_ms - s->flow_since_ms >= FLOW_HOLD_MS;
+	return s->busy && w->now_ms - s->flow_since_ms >= FLOW_HOLD_MS &&
+	       spells_limited(w->srv->cfg);
 }
 
 /* The least time a stall lasts: none for a session whose last spell
@@ -383,7 +393,7 @@ flow_timeout(const struct worker *w, int timeout)
 	if (!list_empty(&w->throttled)) {
 		timeout = sooner(w, timeout, w->throttle_until_ms);
 	}
-	if (first != NULL) {
+	if (first != NULL && spells_limited(w->srv->cfg)) {
 		const struct session *s =
 		        LIST_ENTRY(first, struct session, blink);
 		timeout = sooner(w, timeout, s->flow_since_ms + FLOW_HOLD_MS);

@@ -177,6 +177,24 @@ test_busy_spell_lasts_at_most_the_hold_time(void)
 	rig_free(r);
 }
 
+/* Without queue caps there is nothing to apply instead of holding the
+ * publishers, so a spell lasts as long as the session stays busy. */
+static void
+test_spell_without_caps_has_no_time_limit(void)
+{
+	struct rig *r = rig_new();
+
+	r->cfg.max_queued_messages = 0;
+	flow_progress(&r->c);
+	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
+	flow_progress(&r->c);
+	T_CHECK_INT(after(r, 500), FLOW_BUSY);
+	T_CHECK_INT(flow_timeout(r->w[1], -1), -1); /* nothing to wake for */
+	r->cfg.max_queued_bytes = 1 << 20;
+	T_CHECK_INT(after(r, 0), 0);
+	rig_free(r);
+}
+
 /* After @ms more, in which the client took something and its session
  * caught up (61 queued), does the session hold its publishers again when
  * its queue passes the mark? */
@@ -293,6 +311,7 @@ T_MAIN(T_CASE(test_progressing_session_is_busy_with_hysteresis),
        T_CASE(test_busy_session_that_stalls_is_released),
        T_CASE(test_busy_spell_lasts_at_most_the_hold_time),
        T_CASE(test_stall_cooldown_doubles_until_a_spell_catches_up),
+       T_CASE(test_spell_without_caps_has_no_time_limit),
        T_CASE(test_worker_wakes_when_the_oldest_spell_ends),
        T_CASE(test_full_only_under_drop_newest_and_connected),
        T_CASE(test_inbox_limit_keeps_a_busy_session_within_twice_its_cap),
