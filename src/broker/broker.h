@@ -297,7 +297,8 @@ struct worker {
 	atomic_long inbox_pending;
 	struct list throttled; /* clients not read from for now */
 	uint64_t throttle_until_ms;
-	struct list busy; /* sessions holding publishers, oldest first */
+	struct list busy;       /* sessions holding publishers (flow.c) */
+	uint64_t flow_check_ms; /* when flow_expire() next looks at them */
 	struct list clients;
 	struct list pending_write;
 	struct list closing;
@@ -307,6 +308,7 @@ struct worker {
 	struct sub_ref *matches; /* scratch for router_match */
 	size_t n_matches;
 	size_t cap_matches;
+	size_t n_full;           /* matches route_plan() found full */
 	struct match_seen *seen; /* publish.c: sessions among the matches */
 	size_t cap_seen;
 	uint32_t seen_stamp;

@@ -29,10 +29,11 @@
  * Bytes leaving for a subscriber that has just stopped reading still look
  * like progress while the kernel's socket buffers fill, and a subscriber
  * that reads, but slowly, does progress. Either would hold every publisher
- * it shares a topic with for as long as it stays busy, so a busy spell
- * lasts at most FLOW_HOLD_MS: a session that has not caught up (back under
- * a quarter of its mark) by then is stalled, and its caps apply instead,
- * for a cooldown that doubles with each spell in a row that timed out.
+ * it shares a topic with for as long as it stays busy, so with queue caps
+ * a busy spell ends after FLOW_IDLE_MS without progress or FLOW_HOLD_MS in
+ * all: a session that has not caught up (back under a quarter of its
+ * mark) by then is stalled, and its caps apply instead, for a cooldown
+ * that doubles with each spell in a row that timed out.
  */
 #include "broker.h"
 
@@ -45,14 +46,19 @@
 #define FLOW_BUSY_MAX    256
 #define FLOW_PROGRESS_MS 1000
 #define FLOW_THROTTLE_MS 2
-/* The longest a session may hold its publishers in one busy spell. A
- * subscriber that keeps up with what it was sent catches up in a few ms;
- * one that needs longer is slower than its publishers, and is given its
- * caps rather than their pace. */
-#define FLOW_HOLD_MS 200
+/* The longest a session may hold its publishers in one busy spell, and
+ * without taking anything meanwhile. A subscriber that keeps up catches
+ * up within a few ms, taking messages all along; one that needs a second
+ * is slower than its publishers, and one that takes nothing for 200 ms
+ * while they wait for it has stopped reading: each gets its caps rather
+ * than setting their pace. */
+#define FLOW_HOLD_MS 1000
+#define FLOW_IDLE_MS 200
+/* How often a worker looks at its busy sessions for the above. */
+#define FLOW_CHECK_MS 50
 /* Spells in a row that timed out, past which the cooldown stops growing
- * (FLOW_HOLD_MS << 6: 12.8 s). */
-#define FLOW_MAX_STRIKES 6
+ * (FLOW_HOLD_MS << 4: 16 s). */
+#define FLOW_MAX_STRIKES 4
 /* Deliveries waiting in a worker's inbox above which it is behind. */
 #define FLOW_INBOX_MAX 65536
 /* ... and the least the QoS 1/2 limit derived from the caps goes to. */
@@ -220,9 +226,9 @@ compute_full(const struct worker *w, const struct session *s, bool busy)
 	       s->n_queued >= (busy ? 2 : 1) * cap;
 }
 
-/* Whether a busy spell ends after FLOW_HOLD_MS: only with caps to apply
- * instead, since without any, holding its publishers is all that bounds
- * a session's queue. */
+/* Whether busy spells have time limits: only with caps to apply instead,
+ * since without any, holding its publishers is all that bounds a
+ * session's queue. */
 static bool
 spells_limited(const struct config *cfg)
 {
@@ -232,8 +238,9 @@ spells_limited(const struct config *cfg)
 static bool
 held_too_long(const struct worker *w, const struct session *s)
 {
-	return s->busy && w->now_ms - s->flow_since_ms >= FLOW_HOLD_MS &&
-	       spells_limited(w->srv->cfg);
+	return s->busy && s->client != NULL && spells_limited(w->srv->cfg) &&
+	       (w->now_ms - s->flow_since_ms >= FLOW_HOLD_MS ||
+	        w->now_ms - s->client->progress_ms >= FLOW_IDLE_MS);
 }
 
 /* The least time a stall lasts: none for a session whose last spell
@@ -252,13 +259,14 @@ stall(const struct worker *w, struct session *s)
 }
 
 /*
- * A session that reached its cap without being busy, or stayed busy for
- * FLOW_HOLD_MS, is stalled: it drops by policy and holds no one until its
- * queue is back under a quarter of the mark (so a trickle of bytes leaving
- * its socket, the kernel making a little room, does not make it hold
- * every publisher again) and its cooldown has passed (so a reader that is
- * merely slow, and catches up soon after its caps apply, holds them for
- * ever less of the time). Returns whether it is busy.
+ * A session that reached its cap without being busy, or whose busy spell
+ * ran out of time (held_too_long()), is stalled: it drops by policy and
+ * holds no one until its queue is back under a quarter of the mark (so a
+ * trickle of bytes leaving its socket, the kernel making a little room,
+ * does not make it hold every publisher again) and its cooldown has
+ * passed (so a reader that is merely slow, and catches up soon after its
+ * caps apply, holds them for ever less of the time). Returns whether it
+ * is busy.
  */
 static bool
 update_stalled(const struct worker *w, struct session *s, bool busy)
@@ -282,11 +290,14 @@ update_stalled(const struct worker *w, struct session *s, bool busy)
 	return busy;
 }
 
-/* Keep w->busy, oldest spell first, for flow_expire(). */
+/* Keep w->busy for flow_expire(). */
 static void
 set_busy(struct worker *w, struct session *s, bool busy)
 {
 	if (busy) {
+		if (list_empty(&w->busy)) {
+			w->flow_check_ms = w->now_ms + FLOW_CHECK_MS;
+		}
 		s->flow_since_ms = w->now_ms;
 		list_insert_tail(&w->busy, &s->blink);
 	} else {
@@ -319,22 +330,24 @@ flow_update(struct worker *w, struct session *s)
 }
 
 /*
- * End the busy spells that have lasted FLOW_HOLD_MS. Nothing else may
- * update such a session: its publishers are held, so nothing reaches it,
- * and its client, stuck, makes no event.
+ * Every FLOW_CHECK_MS, update each busy session: one whose spell ran out
+ * of time, or whose client stopped progressing, stops holding its
+ * publishers. Nothing else would update it: its publishers are held, so
+ * nothing reaches it, and a stuck client makes no event.
  */
 void
 flow_expire(struct worker *w)
 {
-	struct list *pos;
+	struct list *pos, *next;
 
-	while ((pos = list_first(&w->busy)) != NULL) {
-		struct session *s = LIST_ENTRY(pos, struct session, blink);
-
-		if (!held_too_long(w, s)) {
-			return;
-		}
-		flow_update(w, s);
+	if (list_empty(&w->busy) || w->now_ms < w->flow_check_ms) {
+		return;
+	}
+	w->flow_check_ms = w->now_ms + FLOW_CHECK_MS;
+	/* flow_update() may unlink the session at hand, never another. */
+	for (pos = w->busy.next; pos != &w->busy; pos = next) {
+		next = pos->next;
+		flow_update(w, LIST_ENTRY(pos, struct session, blink));
 	}
 }
 
@@ -388,15 +401,11 @@ sooner(const struct worker *w, int timeout, uint64_t at_ms)
 int
 flow_timeout(const struct worker *w, int timeout)
 {
-	const struct list *first = list_first(&w->busy);
-
 	if (!list_empty(&w->throttled)) {
 		timeout = sooner(w, timeout, w->throttle_until_ms);
 	}
-	if (first != NULL && spells_limited(w->srv->cfg)) {
-		const struct session *s =
-		        LIST_ENTRY(first, struct session, blink);
-		timeout = sooner(w, timeout, s->flow_since_ms + FLOW_HOLD_MS);
+	if (!list_empty(&w->busy)) {
+		timeout = sooner(w, timeout, w->flow_check_ms);
 	}
 	return timeout;
 }

@@ -132,53 +132,60 @@ test_idle_subscriber_is_not_taken_for_stuck(void)
 	rig_free(r);
 }
 
-/* A busy session that stops progressing stops holding publishers at its
- * next update (flow_expire() makes one when its spell ends). */
-static void
-test_busy_session_that_stalls_is_released(void)
-{
-	struct rig *r = rig_new();
-
-	flow_progress(&r->c);
-	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
-	r->w[1]->now_ms += 1001;
-	flow_update(r->w[1], &r->s);
-	T_CHECK_INT(flow_state(&r->srv, 1, r->s.slot), 0);
-	rig_free(r);
-}
-
 /* The bits of the session after its worker's clock moved @ms on and
- * flow_expire() ran, with nothing else happening to it. */
+ * flow_expire() ran, its client having taken something meanwhile if
+ * @took. */
 static uint8_t
-after(struct rig *r, uint64_t ms)
+after(struct rig *r, uint64_t ms, bool took)
 {
 	r->w[1]->now_ms += ms;
+	if (took) {
+		flow_progress(&r->c);
+	}
 	flow_expire(r->w[1]);
 	return flow_state(&r->srv, 1, r->s.slot);
 }
 
-/* A session that is still busy 200 ms into its spell (a reader too slow
- * for its publishers, or a stuck one whose socket buffers were still
- * filling) stops holding them and gets its caps instead, although it
- * progresses. */
+/* A busy session whose client takes nothing for 200 ms (one that stopped
+ * reading once its socket buffers were full) stops holding its
+ * publishers and gets its caps, though it progressed a moment ago. */
 static void
-test_busy_spell_lasts_at_most_the_hold_time(void)
+test_busy_spell_ends_after_200_ms_without_progress(void)
 {
 	struct rig *r = rig_new();
 
 	flow_progress(&r->c);
 	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
-	T_CHECK_INT(after(r, 199), FLOW_BUSY);
-	flow_progress(&r->c);
-	T_CHECK_INT(after(r, 1), 0);
+	T_CHECK_INT(after(r, 199, false), FLOW_BUSY);
+	/* at the worker's next look, at most 50 ms late */
+	T_CHECK_INT(after(r, 50, false), 0);
 	T_CHECK(list_empty(&r->w[1]->busy));
 	T_CHECK_INT(seen(r, 999), 0);
 	T_CHECK_INT(seen(r, 1000), FLOW_FULL);
 	rig_free(r);
 }
 
+/* One that keeps taking messages, but has not caught up after a second
+ * (a reader slower than its publishers), does the same. */
+static void
+test_busy_spell_lasts_at_most_a_second(void)
+{
+	struct rig *r = rig_new();
+
+	flow_progress(&r->c);
+	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
+	for (int i = 0; i < 6; i++) {
+		T_CHECK_INT(after(r, 150, true), FLOW_BUSY);
+	}
+	T_CHECK_INT(after(r, 99, true), FLOW_BUSY);
+	T_CHECK_INT(after(r, 50, true), 0);
+	T_CHECK_INT(seen(r, 1000), FLOW_FULL);
+	rig_free(r);
+}
+
 /* Without queue caps there is nothing to apply instead of holding the
- * publishers, so a spell lasts as long as the session stays busy. */
+ * publishers: a spell lasts as long as the session stays busy, and ends
+ * only when its client stops progressing for the usual second. */
 static void
 test_spell_without_caps_has_no_time_limit(void)
 {
@@ -187,11 +194,9 @@ test_spell_without_caps_has_no_time_limit(void)
 	r->cfg.max_queued_messages = 0;
 	flow_progress(&r->c);
 	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
-	flow_progress(&r->c);
-	T_CHECK_INT(after(r, 500), FLOW_BUSY);
-	T_CHECK_INT(flow_timeout(r->w[1], -1), -1); /* nothing to wake for */
-	r->cfg.max_queued_bytes = 1 << 20;
-	T_CHECK_INT(after(r, 0), 0);
+	T_CHECK_INT(after(r, 600, true), FLOW_BUSY);
+	T_CHECK_INT(after(r, 1000, false), FLOW_BUSY);
+	T_CHECK_INT(after(r, 50, false), 0);
 	rig_free(r);
 }
 
@@ -208,7 +213,7 @@ holds_again(struct rig *r, uint64_t ms)
 }
 
 /* After a spell that timed out, a session holds no one again until it has
- * caught up and 400 ms have passed; each further spell that times out
+ * caught up and 2 s have passed; each further spell that times out
  * doubles that, and one that ends by catching up starts it over. */
 static void
 test_stall_cooldown_doubles_until_a_spell_catches_up(void)
@@ -217,34 +222,36 @@ test_stall_cooldown_doubles_until_a_spell_catches_up(void)
 
 	flow_progress(&r->c);
 	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
-	T_CHECK_INT(after(r, 200), 0);
-	T_CHECK(!holds_again(r, 399));
+	T_CHECK_INT(after(r, 200, false), 0);
+	T_CHECK(!holds_again(r, 1999));
 	T_CHECK(holds_again(r, 1));
-	T_CHECK_INT(after(r, 200), 0);
-	T_CHECK(!holds_again(r, 799));
+	T_CHECK_INT(after(r, 200, false), 0);
+	T_CHECK(!holds_again(r, 3999));
 	T_CHECK(holds_again(r, 1));
 	T_CHECK(holds_again(r, 0)); /* this spell caught up */
-	T_CHECK_INT(after(r, 200), 0);
-	T_CHECK(holds_again(r, 400));
+	T_CHECK_INT(after(r, 200, false), 0);
+	T_CHECK(holds_again(r, 2000));
 	rig_free(r);
 }
 
-/* A spell that ends by catching up leaves the list; the worker wakes for
- * the oldest spell still running. */
+/* While any session is busy its worker wakes every 50 ms to look at it;
+ * with none, it sleeps as long as it was going to. */
 static void
-test_worker_wakes_when_the_oldest_spell_ends(void)
+test_worker_wakes_while_a_session_is_busy(void)
 {
 	struct rig *r = rig_new();
 	struct worker *w = r->w[1];
 
 	T_CHECK_INT(flow_timeout(w, -1), -1);
-	T_CHECK_INT(flow_timeout(w, 50), 50);
+	T_CHECK_INT(flow_timeout(w, 70), 70);
 	flow_progress(&r->c);
 	T_CHECK_INT(seen(r, 300), FLOW_BUSY);
-	T_CHECK_INT(flow_timeout(w, -1), 200);
-	w->now_ms += 150;
 	T_CHECK_INT(flow_timeout(w, -1), 50);
-	T_CHECK_INT(flow_timeout(w, 20), 20);
+	w->now_ms += 30;
+	T_CHECK_INT(flow_timeout(w, -1), 20);
+	T_CHECK_INT(flow_timeout(w, 10), 10);
+	T_CHECK_INT(after(r, 20, true), FLOW_BUSY);
+	T_CHECK_INT(flow_timeout(w, -1), 50);
 	T_CHECK_INT(seen(r, 61), 0);
 	T_CHECK(list_empty(&w->busy));
 	T_CHECK_INT(flow_timeout(w, 1000), 1000);
@@ -308,11 +315,11 @@ test_worker_behind_reads_the_other_workers_inbox(void)
 T_MAIN(T_CASE(test_progressing_session_is_busy_with_hysteresis),
        T_CASE(test_idle_subscriber_is_not_taken_for_stuck),
        T_CASE(test_stuck_session_is_full_never_busy),
-       T_CASE(test_busy_session_that_stalls_is_released),
-       T_CASE(test_busy_spell_lasts_at_most_the_hold_time),
-       T_CASE(test_stall_cooldown_doubles_until_a_spell_catches_up),
+       T_CASE(test_busy_spell_ends_after_200_ms_without_progress),
+       T_CASE(test_busy_spell_lasts_at_most_a_second),
        T_CASE(test_spell_without_caps_has_no_time_limit),
-       T_CASE(test_worker_wakes_when_the_oldest_spell_ends),
+       T_CASE(test_stall_cooldown_doubles_until_a_spell_catches_up),
+       T_CASE(test_worker_wakes_while_a_session_is_busy),
        T_CASE(test_full_only_under_drop_newest_and_connected),
        T_CASE(test_inbox_limit_keeps_a_busy_session_within_twice_its_cap),
        T_CASE(test_worker_behind_reads_the_other_workers_inbox))

@@ -140,9 +140,10 @@ dest_full(uint8_t state)
  * What happens to a message of @qos for each session in w->matches
  * (flow.c). A full session is dropped here, as its worker would drop it.
  * With @may_hold (a client's PUBLISH, not taken yet), a busy session, or
- * one whose worker is behind, holds the message back instead: -1, and
- * nothing is counted. Otherwise w->matches keeps the sessions that take
- * it, and their number is returned (0: nothing to allocate a message for).
+ * one whose worker is behind, holds the message back instead: -1.
+ * Otherwise w->matches keeps the sessions that take it, w->n_full says how
+ * many were dropped (counted once the message is taken), and the number
+ * of those left is returned (0: nothing to allocate a message for).
  */
 static int
 route_plan(struct worker *w, uint8_t qos, bool may_hold)
@@ -166,9 +167,7 @@ route_plan(struct worker *w, uint8_t qos, bool may_hold)
 		w->matches[kept++] = *ref;
 	}
 	w->n_matches = kept;
-	if (kept < n) {
-		count_drop(w, n - kept);
-	}
+	w->n_full = n - kept;
 	return (int)kept;
 }
 
@@ -194,15 +193,19 @@ deliver_match(struct worker *w, struct msg *m, const struct sub_ref *ref)
 }
 
 /*
- * @m to each session left in w->matches by route_plan(), taking over the
- * caller's reference: the last session gets it and the others new ones,
- * so a message with one subscriber costs no locked add at all here.
+ * @m, now taken, to each session left in w->matches by route_plan(),
+ * taking over the caller's reference: the last session gets it and the
+ * others new ones, so a message with one subscriber costs no locked add
+ * at all here.
  */
 static void
 route_deliver(struct worker *w, struct msg *m)
 {
 	size_t n = w->n_matches;
 
+	if (w->n_full != 0) {
+		count_drop(w, w->n_full);
+	}
 	if (n == 0) {
 		msg_unref(m);
 		return;
