@@ -81,6 +81,7 @@ def stop(p):
 
 def bench(opts, port, tag):
     if opts.stuck:
+        # kept on opts so that they stay connected until the next phase
         opts.held = [Stuck(port, "stuck-q0", "bench/+", 0),
                      Stuck(port, "stuck-q1", "bench/+", 1)]
         time.sleep(0.2)

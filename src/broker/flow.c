@@ -109,6 +109,13 @@ busy_mark(const struct config *cfg)
 	return mark > FLOW_BUSY_MAX ? FLOW_BUSY_MAX : mark;
 }
 
+/* Back under a quarter of the mark: what ends a busy spell or a stall. */
+static bool
+caught_up(const struct config *cfg, const struct session *s)
+{
+	return s->n_queued < busy_mark(cfg) / 4;
+}
+
 /*
  * How many deliveries may wait in a worker's inbox before publishers of
  * a message of @qos feeding it are held. QoS 0 may be dropped, so only
@@ -197,15 +204,13 @@ flow_progressing(const struct worker *w, const struct session *s)
 static bool
 compute_busy(const struct worker *w, const struct session *s)
 {
-	size_t mark = busy_mark(w->srv->cfg);
-
 	if (!flow_progressing(w, s)) {
 		return false;
 	}
-	if (s->n_queued >= mark) {
+	if (s->n_queued >= busy_mark(w->srv->cfg)) {
 		return true;
 	}
-	return s->busy && s->n_queued >= mark / 4;
+	return s->busy && !caught_up(w->srv->cfg, s);
 }
 
 /* Full: connected, drop_newest, and at the message cap that applies to
@@ -272,7 +277,6 @@ static bool
 update_stalled(const struct worker *w, struct session *s, bool busy)
 {
 	long cap = w->srv->cfg->max_queued_messages;
-	size_t low = busy_mark(w->srv->cfg) / 4;
 
 	if (busy && held_too_long(w, s)) {
 		if (s->strikes < FLOW_MAX_STRIKES) {
@@ -281,7 +285,7 @@ update_stalled(const struct worker *w, struct session *s, bool busy)
 		stall(w, s);
 		return false;
 	}
-	if (!busy && s->busy && s->n_queued < low) {
+	if (!busy && s->busy && caught_up(w->srv->cfg, s)) {
 		s->strikes = 0; /* the spell ended by catching up */
 	} else if (!busy && !s->stalled && cap > 0 && s->client != NULL &&
 	           s->n_queued >= (size_t)cap) {
@@ -311,7 +315,7 @@ flow_update(struct worker *w, struct session *s)
 {
 	bool busy, full;
 
-	if (s->stalled && s->n_queued < busy_mark(w->srv->cfg) / 4 &&
+	if (s->stalled && caught_up(w->srv->cfg, s) &&
 	    w->now_ms - s->flow_since_ms >= cooldown_ms(s)) {
 		s->stalled = false;
 	}

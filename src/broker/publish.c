@@ -5,11 +5,10 @@
  * Routing: the router lists matching subscriptions, and a session with
  * overlapping subscriptions is kept once, at the highest granted QoS
  * ([MQTT-3.3.5-1] allows either; one copy is what subscribers expect).
- * Before a client's PUBLISH is taken, the
- * flow bits of its matches are read (flow.c): a busy session holds it
- * back, a full one is dropped here. Sessions on this worker are served at
- * once; the rest go into one batch per destination worker, pushed at the
- * end of the loop turn.
+ * Before a client's PUBLISH is taken, the flow bits of its matches are
+ * read (flow.c): a busy session holds it back, a full one is dropped
+ * here. Sessions on this worker are served at once; the rest go into one
+ * batch per destination worker, pushed at the end of the loop turn.
  */
 #include "broker.h"
 
