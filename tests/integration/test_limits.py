@@ -113,12 +113,20 @@ def test_max_pending_connections(broker_factory):
         silent.append(c)
     else:
         pytest.fail("no socket was refused")
-    # Each worker may pass the cap by one (counts are read unlocked).
-    assert 5 <= len(silent) <= 6, len(silent)
+    # A socket not closed within 0.5 s may still have been refused later,
+    # when a loaded broker got to it: count those that stayed open.
+    time.sleep(0.5)
+    pending = [c for c in silent if not c.closed(0.1)]
+    # Each worker may pass the cap by one (counts are read unlocked), and
+    # on a loaded machine the broker may accept the fixture's readiness
+    # probe only now, so that it counts as one of the 5 for a moment.
+    assert 4 <= len(pending) <= 6, len(pending)
     working.send(mqttraw.PINGREQ)
     working.expect("PINGRESP")
-    # Once one of them sends CONNECT, a new socket fits again.
-    assert connack_rc(silent[0], uid()) == 0
+    # Once enough of them send CONNECT to leave 3 pending (room for one
+    # more even with the probe), a new socket fits again.
+    for c in pending[:len(pending) - 3]:
+        assert connack_rc(c, uid()) == 0
     c = mqttraw.Client(b.port)
     assert connack_rc(c, uid()) == 0
 
